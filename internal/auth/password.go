@@ -1,0 +1,109 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// argon2id parameters (RFC 9106's second recommended option, with less
+// memory so that a small server can hash a few passwords at once).
+const (
+	argonTime    = 3
+	argonMemory  = 64 * 1024 // KiB
+	argonThreads = 2
+	argonKeyLen  = 32
+	saltLen      = 16
+	// MaxPasswordBytes bounds the work an attacker can ask for.
+	MaxPasswordBytes = 1024
+	// MinPasswordRunes is the shortest password accepted.
+	MinPasswordRunes = 10
+)
+
+// hashSlots caps concurrent hashes: each takes 64 MiB.
+var hashSlots = make(chan struct{}, 4)
+
+// HashPassword returns an argon2id hash in the PHC string format.
+func HashPassword(password string) (string, error) {
+	if n := len([]rune(password)); n < MinPasswordRunes {
+		return "", fmt.Errorf("password has %d characters; at least %d are needed", n, MinPasswordRunes)
+	}
+	if len(password) > MaxPasswordBytes {
+		return "", fmt.Errorf("password is longer than %d bytes", MaxPasswordBytes)
+	}
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := derive(password, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether password matches a hash made by HashPassword.
+func CheckPassword(hash, password string) (bool, error) {
+	if len(password) > MaxPasswordBytes {
+		return false, nil
+	}
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false, errors.New("password hash is not argon2id")
+	}
+	var version int
+	var mem, iter uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, errors.New("password hash has an unknown argon2 version")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iter, &threads); err != nil {
+		return false, fmt.Errorf("password hash parameters: %w", err)
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return false, fmt.Errorf("password hash salt: %w", err)
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil {
+		return false, fmt.Errorf("password hash key: %w", err)
+	}
+	got := derive(password, salt, iter, mem, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+func derive(password string, salt []byte, iter, mem uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey([]byte(password), salt, iter, mem, threads, keyLen)
+}
+
+// dummyHash is checked against when the user does not exist.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("not a real password at all")
+	if err != nil {
+		panic(err) // only crypto/rand can fail here
+	}
+	return h
+})
+
+// NewToken returns a new random API token and the hash to store.
+func NewToken() (token string, hash []byte, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	token = "bq_" + base64.RawURLEncoding.EncodeToString(b)
+	return token, TokenHash(token), nil
+}
+
+// TokenHash is what the store keeps of a token.
+func TokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
