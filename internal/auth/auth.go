@@ -108,6 +108,8 @@ type Store interface {
 	User(ctx context.Context, id int64) (User, error)
 	// UserByEmail returns a user by normalised e-mail (ENOTFOUND if none).
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// SetPassword replaces a user's password hash (ENOTFOUND if no user).
+	SetPassword(ctx context.Context, userID int64, hash string) error
 	// CreateToken stores the SHA-256 hash of a new API token of a user.
 	CreateToken(ctx context.Context, userID int64, tokenHash []byte) error
 	// UserByToken returns the owner of a token by its hash (ENOTFOUND if none).
