@@ -1,0 +1,267 @@
+// Package store keeps Baqylau's data in SQLite (a file, the default) or in
+// PostgreSQL (a postgres:// URL). Both engines run the same SQL, written once
+// with $N placeholders; the few differences between them (placeholders, time
+// columns, row locks, column types) live in this file and in the migrations.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// The dialects a DB speaks, as Dialect reports them.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is a Baqylau database on SQLite or PostgreSQL. It implements
+// election.Store and auth.Store and is safe for concurrent use.
+type DB struct {
+	dialect string
+	// write takes every write. On SQLite it holds a single connection, so
+	// writers queue in Go instead of fighting over the file lock.
+	write *sql.DB
+	// read takes read-only queries: a pool of query-only connections on
+	// SQLite (WAL lets them read while the writer writes), write on PostgreSQL.
+	read     *sql.DB
+	sessions *SessionStore
+}
+
+// Open opens the database named by dsn and brings its schema up to date. A
+// dsn starting with postgres:// or postgresql:// is a PostgreSQL URL;
+// anything else is the path of a SQLite file, created if missing.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db.dialect = Postgres
+		db.write, err = sql.Open("pgx", dsn)
+		db.read = db.write
+	} else {
+		db.dialect = SQLite
+		err = db.openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", db.dialect, err)
+	}
+	db.sessions = &SessionStore{db: db}
+	if err := db.Ping(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+// openSQLite opens the writer and the reader pool on one file. Pragmas go in
+// the DSN so that every new connection gets them; busy_timeout comes first
+// so that the pragmas after it wait for a lock instead of failing.
+//
+// synchronous is FULL, not NORMAL: in WAL mode NORMAL may lose the last
+// transactions on power loss, and a report is acknowledged to an observer
+// only after its commit, so an acknowledged report must survive a crash.
+// Batched writes make the extra fsync per commit affordable.
+//
+// The writer begins every transaction IMMEDIATE: a deferred transaction that
+// reads first and writes later cannot be retried by busy_timeout and fails
+// with SQLITE_BUSY when another process holds the lock.
+func (db *DB) openSQLite(path string) error {
+	if path == "" || path == ":memory:" || strings.Contains(path, "mode=memory") {
+		return errors.New("a SQLite database must be a file (readers and the writer share it)")
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	const common = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	w, err := sql.Open("sqlite", path+sep+common+"&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	r, err := sql.Open("sqlite", path+sep+common+"&_query_only=1")
+	if err != nil {
+		return errors.Join(err, w.Close())
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.write, db.read = w, r
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect }
+
+// Ping checks that the database answers, for health checks.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", db.dialect, err)
+	}
+	if db.read != db.write {
+		if err := db.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: ping %s readers: %w", db.dialect, err)
+		}
+	}
+	return nil
+}
+
+// rebind rewrites the $N placeholders of a query to ?N for SQLite. modernc
+// binds $N by number too, but ?N is what every SQLite driver reads the same
+// way. Text inside quotes is left alone.
+func rebind(dialect, query string) string {
+	if dialect != SQLite || !strings.Contains(query, "$") {
+		return query
+	}
+	b := []byte(query)
+	var quote byte
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '$' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs portable queries on a pool or a transaction, rebinding them for
+// its dialect.
+type conn struct {
+	q       querier
+	dialect string
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, rebind(c.dialect, query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, rebind(c.dialect, query), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, rebind(c.dialect, query), args...)
+}
+
+// reader returns a conn for read-only queries.
+func (db *DB) reader() conn { return conn{db.read, db.dialect} }
+
+// writer returns a conn for single-statement writes.
+func (db *DB) writer() conn { return conn{db.write, db.dialect} }
+
+// inTx runs fn in a write transaction, committing when fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(c conn) error) (err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			// The panic matters more than a failed rollback; without the
+			// rollback the only SQLite writer would stay busy for ever.
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(conn{tx, db.dialect}); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// forUpdate returns the clause that locks the rows a SELECT reads until the
+// transaction ends. SQLite needs none: its write transactions lock the file.
+func (db *DB) forUpdate() string {
+	if db.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// sqliteTime is how times are written on SQLite: UTC with a fixed number
+// of digits, so that text order is time order.
+const sqliteTime = "2006-01-02T15:04:05.000000Z"
+
+// now returns the current time as the store keeps it.
+func now() time.Time { return normTime(time.Now()) }
+
+// normTime returns t in UTC to the microsecond, the precision of
+// PostgreSQL's timestamptz, so that both engines give back the same time.
+func normTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// timeArg turns t into a query argument for the dialect.
+func (db *DB) timeArg(t time.Time) any {
+	if db.dialect == SQLite {
+		return normTime(t).Format(sqliteTime)
+	}
+	return normTime(t)
+}
+
+// timeScan scans a time column of either engine into a UTC time.Time.
+type timeScan struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (s timeScan) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*s.t = v.UTC()
+	case string:
+		return s.parse(v)
+	case []byte:
+		return s.parse(string(v))
+	default:
+		return fmt.Errorf("store: cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+func (s timeScan) parse(v string) error {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return fmt.Errorf("store: bad time %q: %w", v, err)
+	}
+	*s.t = t.UTC()
+	return nil
+}
