@@ -1,0 +1,325 @@
+package demo
+
+// Reference data the demo draws from. Populations are rounded figures for
+// early 2023 (thousands); coordinates are approximate town centres. The
+// demo needs them to look right on a map and in a table, not to be exact.
+
+// district is a district (audan) or a town of regional significance, with
+// the settlement where its stations are drawn around.
+type district struct {
+	Name     string
+	Town     string
+	Lat, Lon float64
+	Weight   int  // share of the region's stations
+	Urban    bool // urban stations are larger
+}
+
+// unit is what the demo knows about one region or city beyond the
+// reference list of the election package.
+type unit struct {
+	Code       string
+	Population int // thousands
+	Districts  []district
+}
+
+// units covers the 20 units that existed on 19 March 2023, ordered by code.
+var units = []unit{
+	{"KZ-10", 607, []district{
+		{"Semey City", "Semey", 50.411, 80.227, 50, true},
+		{"Kurchatov City", "Kurchatov", 50.756, 78.541, 3, true},
+		{"Ayagoz District", "Ayagoz", 47.964, 80.439, 10, false},
+		{"Urzhar District", "Urzhar", 47.093, 81.629, 10, false},
+		{"Beskaragay District", "Beskaragay", 50.890, 79.470, 4, false},
+		{"Zharma District", "Kalbatau", 49.330, 80.590, 7, false},
+		{"Borodulikha District", "Borodulikha", 50.716, 80.931, 5, false},
+		{"Kokpekti District", "Kokpekti", 48.755, 82.372, 4, false},
+		{"Abai District", "Karaul", 48.948, 79.255, 3, false},
+	}},
+	{"KZ-11", 787, []district{
+		{"Kokshetau City", "Kokshetau", 53.284, 69.396, 22, true},
+		{"Stepnogorsk City", "Stepnogorsk", 52.350, 71.889, 8, true},
+		{"Burabay District", "Shchuchinsk", 52.936, 70.189, 10, false},
+		{"Tselinograd District", "Kosshy", 51.040, 71.330, 12, false},
+		{"Atbasar District", "Atbasar", 51.812, 68.359, 6, false},
+		{"Yesil District", "Yesil", 51.955, 66.405, 4, false},
+		{"Zerendi District", "Zerendi", 52.896, 69.149, 6, false},
+		{"Arshaly District", "Arshaly", 50.834, 72.170, 4, false},
+		{"Shortandy District", "Shortandy", 51.700, 71.000, 4, false},
+		{"Akkol District", "Akkol", 51.996, 70.942, 4, false},
+	}},
+	{"KZ-15", 916, []district{
+		{"Aktobe City", "Aktobe", 50.283, 57.167, 60, true},
+		{"Khromtau District", "Khromtau", 50.253, 58.445, 5, false},
+		{"Mugalzhar District", "Kandyagash", 49.472, 57.418, 6, false},
+		{"Shalkar District", "Shalkar", 47.833, 59.620, 4, false},
+		{"Alga District", "Alga", 49.903, 57.335, 5, false},
+		{"Martuk District", "Martuk", 50.749, 56.510, 4, false},
+		{"Temir District", "Shubarkuduk", 49.145, 56.488, 4, false},
+		{"Irgiz District", "Irgiz", 48.617, 61.264, 2, false},
+	}},
+	{"KZ-19", 1497, []district{
+		{"Konaev City", "Konaev", 43.867, 77.065, 6, true},
+		{"Karasay District", "Kaskelen", 43.199, 76.622, 19, false},
+		{"Talgar District", "Talgar", 43.304, 77.240, 13, false},
+		{"Enbekshikazakh District", "Esik", 43.356, 77.453, 19, false},
+		{"Ili District", "Otegen Batyr", 43.420, 77.020, 15, false},
+		{"Zhambyl District", "Uzynagash", 43.221, 76.299, 9, false},
+		{"Raiymbek District", "Narynkol", 42.722, 80.171, 3, false},
+		{"Uygur District", "Chundzha", 43.541, 79.467, 4, false},
+		{"Balkhash District", "Bakanas", 44.812, 76.271, 2, false},
+		{"Kegen District", "Kegen", 42.960, 79.230, 2, false},
+	}},
+	{"KZ-23", 690, []district{
+		{"Atyrau City", "Atyrau", 47.106, 51.916, 55, true},
+		{"Zhylyoi District", "Kulsary", 46.953, 54.019, 12, false},
+		{"Makhambet District", "Makhambet", 47.669, 51.581, 6, false},
+		{"Isatay District", "Akkystau", 47.250, 51.000, 4, false},
+		{"Kurmangazy District", "Ganyushkino", 46.600, 49.270, 7, false},
+		{"Inder District", "Inderbor", 48.551, 51.780, 4, false},
+		{"Makat District", "Makat", 47.650, 53.320, 4, false},
+		{"Kyzylkoga District", "Miyaly", 48.870, 53.780, 3, false},
+	}},
+	{"KZ-27", 685, []district{
+		{"Oral City", "Oral", 51.227, 51.387, 48, true},
+		{"Burlin District", "Aksai", 51.171, 52.996, 8, false},
+		{"Terekti District", "Fedorovka", 51.300, 51.700, 6, false},
+		{"Akzhaik District", "Chapaev", 50.193, 51.166, 5, false},
+		{"Syrym District", "Zhympity", 50.250, 52.600, 4, false},
+		{"Zhanibek District", "Zhanibek", 49.420, 46.850, 3, false},
+		{"Kaztalov District", "Kaztalovka", 49.760, 48.690, 4, false},
+		{"Taskala District", "Taskala", 51.110, 50.340, 3, false},
+		{"Baiterek District", "Peremetnoe", 51.190, 50.850, 8, false},
+	}},
+	{"KZ-31", 1212, []district{
+		{"Taraz City", "Taraz", 42.900, 71.366, 35, true},
+		{"Shu District", "Tole Bi", 43.600, 73.760, 10, false},
+		{"Baizak District", "Sarykemer", 42.983, 71.487, 8, false},
+		{"Merke District", "Merke", 42.870, 73.180, 7, false},
+		{"Kordai District", "Kordai", 43.040, 74.710, 11, false},
+		{"Zhualy District", "Bauyrzhan Momyshuly", 42.630, 70.760, 5, false},
+		{"Talas District", "Karatau", 43.180, 70.460, 5, false},
+		{"Sarysu District", "Zhanatas", 43.570, 69.750, 4, false},
+		{"T. Ryskulov District", "Kulan", 42.920, 72.710, 6, false},
+		{"Moiynkum District", "Moiynkum", 44.290, 72.940, 3, false},
+	}},
+	{"KZ-33", 697, []district{
+		{"Taldykorgan City", "Taldykorgan", 45.015, 78.373, 25, true},
+		{"Tekeli City", "Tekeli", 44.830, 78.820, 4, true},
+		{"Karatal District", "Ushtobe", 45.251, 77.983, 7, false},
+		{"Eskeldi District", "Karabulak", 44.910, 78.490, 8, false},
+		{"Kerbulak District", "Saryozek", 44.360, 77.970, 7, false},
+		{"Panfilov District", "Zharkent", 44.163, 80.000, 17, false},
+		{"Sarkand District", "Sarkand", 45.410, 79.920, 6, false},
+		{"Alakol District", "Usharal", 46.170, 80.940, 10, false},
+		{"Aksu District", "Zhansugurov", 45.390, 79.480, 5, false},
+		{"Koksu District", "Balpyk Bi", 44.890, 78.220, 6, false},
+	}},
+	{"KZ-35", 1132, []district{
+		{"Karaganda City", "Karaganda", 49.807, 73.088, 45, true},
+		{"Temirtau City", "Temirtau", 50.055, 72.964, 15, true},
+		{"Balkhash City", "Balkhash", 46.848, 74.995, 7, true},
+		{"Shakhtinsk City", "Shakhtinsk", 49.710, 72.587, 5, true},
+		{"Saran City", "Saran", 49.790, 72.840, 4, true},
+		{"Abai District", "Abai", 49.631, 72.859, 4, false},
+		{"Bukhar-Zhyrau District", "Botakara", 50.060, 73.720, 5, false},
+		{"Osakarov District", "Osakarovka", 50.561, 72.569, 4, false},
+		{"Karkaraly District", "Karkaraly", 49.411, 75.474, 4, false},
+		{"Nura District", "Kievka", 50.260, 71.550, 3, false},
+		{"Shet District", "Aksu-Ayuly", 48.760, 73.670, 3, false},
+	}},
+	{"KZ-39", 832, []district{
+		{"Kostanay City", "Kostanay", 53.214, 63.632, 30, true},
+		{"Rudny City", "Rudny", 52.959, 63.117, 13, true},
+		{"Lisakovsk City", "Lisakovsk", 52.544, 62.490, 4, true},
+		{"Arkalyk City", "Arkalyk", 50.249, 66.928, 3, true},
+		{"Zhitikara District", "Zhitikara", 52.190, 61.200, 5, false},
+		{"Kostanay District", "Tobyl", 53.080, 63.480, 8, false},
+		{"Karabalyk District", "Karabalyk", 53.850, 62.100, 5, false},
+		{"Fedorov District", "Fedorovka", 53.630, 62.700, 4, false},
+		{"Mendykara District", "Borovskoy", 53.800, 64.180, 4, false},
+		{"Auliekol District", "Auliekol", 52.370, 64.080, 4, false},
+	}},
+	{"KZ-43", 827, []district{
+		{"Kyzylorda City", "Kyzylorda", 44.853, 65.509, 40, true},
+		{"Aral District", "Aralsk", 46.800, 61.670, 9, false},
+		{"Kazaly District", "Ayteke Bi", 45.850, 62.150, 9, false},
+		{"Karmakshy District", "Zhosaly", 45.490, 64.080, 6, false},
+		{"Zhalagash District", "Zhalagash", 45.080, 64.680, 5, false},
+		{"Syrdarya District", "Terenozek", 44.960, 66.080, 5, false},
+		{"Shieli District", "Shieli", 44.170, 66.740, 9, false},
+		{"Zhanakorgan District", "Zhanakorgan", 43.910, 67.250, 8, false},
+	}},
+	{"KZ-47", 760, []district{
+		{"Aktau City", "Aktau", 43.651, 51.158, 35, true},
+		{"Zhanaozen City", "Zhanaozen", 43.341, 52.861, 20, true},
+		{"Munaily District", "Mangystau", 43.610, 51.260, 18, false},
+		{"Karakiyan District", "Kuryk", 43.170, 51.670, 7, false},
+		{"Beineu District", "Beineu", 45.320, 55.200, 10, false},
+		{"Mangystau District", "Shetpe", 44.170, 52.120, 5, false},
+		{"Tupkaragan District", "Fort-Shevchenko", 44.510, 50.260, 5, false},
+	}},
+	{"KZ-55", 756, []district{
+		{"Pavlodar City", "Pavlodar", 52.287, 76.967, 45, true},
+		{"Ekibastuz City", "Ekibastuz", 51.723, 75.323, 17, true},
+		{"Aksu City", "Aksu", 52.040, 76.930, 9, true},
+		{"Pavlodar District", "Pavlodarskoe", 52.360, 77.080, 4, false},
+		{"Irtysh District", "Irtyshsk", 53.330, 75.460, 3, false},
+		{"Bayanaul District", "Bayanaul", 50.790, 75.700, 4, false},
+		{"Zhelezin District", "Zhelezinka", 53.540, 75.320, 3, false},
+		{"Sharbakty District", "Sharbakty", 52.480, 78.150, 3, false},
+		{"Uspen District", "Uspenka", 52.910, 77.400, 3, false},
+	}},
+	{"KZ-59", 536, []district{
+		{"Petropavl City", "Petropavl", 54.875, 69.158, 38, true},
+		{"Kyzylzhar District", "Beskol", 54.760, 69.100, 7, false},
+		{"Mamlyut District", "Mamlyutka", 54.940, 68.540, 4, false},
+		{"M. Zhumabayev District", "Bulaevo", 54.905, 70.443, 6, false},
+		{"Taiynsha District", "Taiynsha", 53.850, 69.770, 8, false},
+		{"Yesil District", "Yavlenka", 54.350, 68.450, 5, false},
+		{"Ayyrtau District", "Saumalkol", 53.300, 68.100, 6, false},
+		{"Timiryazev District", "Timiryazevo", 53.750, 66.490, 3, false},
+		{"Shal Akyn District", "Sergeevka", 53.880, 67.420, 4, false},
+		{"Akkayin District", "Smirnovo", 54.500, 69.430, 4, false},
+	}},
+	{"KZ-61", 2104, []district{
+		{"Turkistan City", "Turkistan", 43.297, 68.252, 10, true},
+		{"Kentau City", "Kentau", 43.517, 68.505, 4, true},
+		{"Arys City", "Arys", 42.430, 68.800, 3, true},
+		{"Sairam District", "Aksukent", 42.600, 69.830, 13, false},
+		{"Saryagash District", "Saryagash", 41.450, 69.170, 13, false},
+		{"Maktaaral District", "Myrzakent", 40.660, 68.550, 8, false},
+		{"Zhetysai District", "Zhetysai", 40.780, 68.330, 8, false},
+		{"Tolebi District", "Lenger", 42.180, 69.880, 10, false},
+		{"Kazygurt District", "Kazygurt", 41.760, 69.380, 6, false},
+		{"Ordabasy District", "Temirlan", 42.600, 69.260, 6, false},
+		{"Baidibek District", "Shayan", 43.030, 69.380, 3, false},
+		{"Otyrar District", "Shauildir", 42.780, 68.360, 3, false},
+		{"Sozak District", "Sholakkorgan", 43.760, 69.180, 3, false},
+		{"Tulkibas District", "Turar Ryskulov", 42.480, 70.300, 5, false},
+	}},
+	{"KZ-62", 222, []district{
+		{"Zhezkazgan City", "Zhezkazgan", 47.799, 67.714, 40, true},
+		{"Satpayev City", "Satpayev", 47.900, 67.540, 25, true},
+		{"Karazhal City", "Karazhal", 48.010, 70.800, 7, true},
+		{"Ulytau District", "Ulytau", 48.650, 67.000, 6, false},
+		{"Zhanaarka District", "Atasu", 48.680, 71.640, 12, false},
+	}},
+	{"KZ-63", 727, []district{
+		{"Oskemen City", "Oskemen", 49.949, 82.628, 48, true},
+		{"Ridder City", "Ridder", 50.344, 83.513, 7, true},
+		{"Altai District", "Altai", 49.740, 84.270, 8, false},
+		{"Glubokoe District", "Glubokoe", 50.140, 82.310, 7, false},
+		{"Shemonaikha District", "Shemonaikha", 50.630, 81.910, 5, false},
+		{"Zaisan District", "Zaisan", 47.470, 84.870, 4, false},
+		{"Katon-Karagay District", "Ulken Naryn", 49.200, 84.520, 3, false},
+		{"Kurchum District", "Kurchum", 48.570, 83.660, 3, false},
+		{"Tarbagatai District", "Akzhar", 47.600, 83.700, 4, false},
+	}},
+	{"KZ-71", 1354, []district{
+		{"Almaty District", "Astana", 51.150, 71.500, 25, true},
+		{"Baikonur District", "Astana", 51.180, 71.430, 19, true},
+		{"Yesil District", "Astana", 51.110, 71.420, 22, true},
+		{"Saryarka District", "Astana", 51.185, 71.395, 20, true},
+		{"Nura District", "Astana", 51.090, 71.470, 14, true},
+	}},
+	{"KZ-75", 2181, []district{
+		{"Alatau District", "Almaty", 43.280, 76.830, 14, true},
+		{"Almaly District", "Almaty", 43.250, 76.910, 11, true},
+		{"Auezov District", "Almaty", 43.225, 76.850, 15, true},
+		{"Bostandyk District", "Almaty", 43.210, 76.910, 16, true},
+		{"Zhetysu District", "Almaty", 43.300, 76.930, 8, true},
+		{"Medeu District", "Almaty", 43.245, 76.975, 11, true},
+		{"Nauryzbay District", "Almaty", 43.190, 76.800, 10, true},
+		{"Turksib District", "Almaty", 43.330, 76.970, 15, true},
+	}},
+	{"KZ-79", 1178, []district{
+		{"Abai District", "Shymkent", 42.340, 69.560, 24, true},
+		{"Al-Farabi District", "Shymkent", 42.315, 69.600, 20, true},
+		{"Enbekshi District", "Shymkent", 42.300, 69.640, 22, true},
+		{"Karatau District", "Shymkent", 42.360, 69.620, 19, true},
+		{"Turan District", "Shymkent", 42.280, 69.540, 15, true},
+	}},
+}
+
+// office is a mission of Kazakhstan abroad where a polling station sits.
+type office struct {
+	Country  string // ISO 3166-1 alpha-2
+	City     string
+	Consular bool // a consulate general rather than the embassy
+	TimeZone string
+	Lat, Lon float64
+	Weight   int // relative number of registered citizens
+}
+
+// offices are the 66 polling stations abroad of 19 March 2023, in 62
+// states: the seed names the totals and San Francisco; the list of
+// missions is a plausible reconstruction from the embassies and
+// consulates Kazakhstan keeps, not the commission's official list.
+var offices = []office{
+	{"AE", "Abu Dhabi", false, "Asia/Dubai", 24.453, 54.377, 550},
+	{"AM", "Yerevan", false, "Asia/Yerevan", 40.177, 44.513, 80},
+	{"AT", "Vienna", false, "Europe/Vienna", 48.208, 16.374, 150},
+	{"AU", "Canberra", false, "Australia/Sydney", -35.281, 149.130, 120},
+	{"AZ", "Baku", false, "Asia/Baku", 40.409, 49.867, 150},
+	{"BE", "Brussels", false, "Europe/Brussels", 50.850, 4.352, 150},
+	{"BG", "Sofia", false, "Europe/Sofia", 42.698, 23.322, 60},
+	{"BR", "Brasília", false, "America/Sao_Paulo", -15.794, -47.882, 40},
+	{"BY", "Minsk", false, "Europe/Minsk", 53.904, 27.562, 300},
+	{"CA", "Ottawa", false, "America/Toronto", 45.421, -75.697, 200},
+	{"CH", "Bern", false, "Europe/Zurich", 46.948, 7.447, 150},
+	{"CN", "Beijing", false, "Asia/Shanghai", 39.904, 116.407, 400},
+	{"CZ", "Prague", false, "Europe/Prague", 50.076, 14.438, 250},
+	{"DE", "Berlin", false, "Europe/Berlin", 52.520, 13.405, 650},
+	{"EE", "Tallinn", false, "Europe/Tallinn", 59.437, 24.754, 50},
+	{"EG", "Cairo", false, "Africa/Cairo", 30.044, 31.236, 120},
+	{"ES", "Madrid", false, "Europe/Madrid", 40.417, -3.704, 200},
+	{"ET", "Addis Ababa", false, "Africa/Addis_Ababa", 8.980, 38.757, 20},
+	{"FI", "Helsinki", false, "Europe/Helsinki", 60.170, 24.938, 80},
+	{"FR", "Paris", false, "Europe/Paris", 48.857, 2.352, 250},
+	{"GB", "London", false, "Europe/London", 51.507, -0.128, 450},
+	{"GE", "Tbilisi", false, "Asia/Tbilisi", 41.716, 44.783, 250},
+	{"GR", "Athens", false, "Europe/Athens", 37.984, 23.728, 80},
+	{"HR", "Zagreb", false, "Europe/Zagreb", 45.815, 15.982, 30},
+	{"HU", "Budapest", false, "Europe/Budapest", 47.498, 19.040, 150},
+	{"ID", "Jakarta", false, "Asia/Jakarta", -6.208, 106.846, 40},
+	{"IL", "Tel Aviv", false, "Asia/Jerusalem", 32.085, 34.782, 100},
+	{"IN", "New Delhi", false, "Asia/Kolkata", 28.614, 77.209, 70},
+	{"IR", "Tehran", false, "Asia/Tehran", 35.689, 51.389, 50},
+	{"IT", "Rome", false, "Europe/Rome", 41.903, 12.496, 200},
+	{"JO", "Amman", false, "Asia/Amman", 31.954, 35.911, 40},
+	{"JP", "Tokyo", false, "Asia/Tokyo", 35.676, 139.650, 150},
+	{"KE", "Nairobi", false, "Africa/Nairobi", -1.292, 36.822, 20},
+	{"KG", "Bishkek", false, "Asia/Bishkek", 42.875, 74.570, 350},
+	{"KR", "Seoul", false, "Asia/Seoul", 37.567, 126.978, 450},
+	{"KW", "Kuwait City", false, "Asia/Kuwait", 29.376, 47.977, 40},
+	{"LT", "Vilnius", false, "Europe/Vilnius", 54.687, 25.280, 80},
+	{"LV", "Riga", false, "Europe/Riga", 56.950, 24.105, 80},
+	{"MD", "Chișinău", false, "Europe/Chisinau", 47.011, 28.864, 40},
+	{"MN", "Ulaanbaatar", false, "Asia/Ulaanbaatar", 47.886, 106.906, 100},
+	{"MX", "Mexico City", false, "America/Mexico_City", 19.433, -99.133, 30},
+	{"MY", "Kuala Lumpur", false, "Asia/Kuala_Lumpur", 3.139, 101.687, 150},
+	{"NL", "The Hague", false, "Europe/Amsterdam", 52.070, 4.300, 180},
+	{"NO", "Oslo", false, "Europe/Oslo", 59.914, 10.752, 60},
+	{"OM", "Muscat", false, "Asia/Muscat", 23.588, 58.383, 30},
+	{"PK", "Islamabad", false, "Asia/Karachi", 33.684, 73.048, 30},
+	{"PL", "Warsaw", false, "Europe/Warsaw", 52.230, 21.012, 250},
+	{"QA", "Doha", false, "Asia/Qatar", 25.285, 51.531, 120},
+	{"RO", "Bucharest", false, "Europe/Bucharest", 44.427, 26.103, 60},
+	{"RS", "Belgrade", false, "Europe/Belgrade", 44.787, 20.457, 40},
+	{"RU", "Moscow", false, "Europe/Moscow", 55.756, 37.617, 1400},
+	{"RU", "Saint Petersburg", true, "Europe/Moscow", 59.934, 30.336, 500},
+	{"RU", "Kazan", true, "Europe/Moscow", 55.796, 49.106, 200},
+	{"SA", "Riyadh", false, "Asia/Riyadh", 24.713, 46.675, 80},
+	{"SE", "Stockholm", false, "Europe/Stockholm", 59.329, 18.069, 100},
+	{"SG", "Singapore", false, "Asia/Singapore", 1.352, 103.820, 80},
+	{"TH", "Bangkok", false, "Asia/Bangkok", 13.756, 100.502, 120},
+	{"TJ", "Dushanbe", false, "Asia/Dushanbe", 38.560, 68.774, 80},
+	{"TM", "Ashgabat", false, "Asia/Ashgabat", 37.960, 58.326, 50},
+	{"TR", "Ankara", false, "Europe/Istanbul", 39.934, 32.860, 500},
+	{"US", "Washington", false, "America/New_York", 38.907, -77.037, 450},
+	{"US", "New York", true, "America/New_York", 40.713, -74.006, 600},
+	{"US", "San Francisco", true, "America/Los_Angeles", 37.775, -122.419, 350},
+	{"UZ", "Tashkent", false, "Asia/Tashkent", 41.300, 69.240, 450},
+	{"VN", "Hanoi", false, "Asia/Ho_Chi_Minh", 21.028, 105.854, 40},
+	{"ZA", "Pretoria", false, "Africa/Johannesburg", -25.747, 28.229, 30},
+}
