@@ -16,7 +16,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("store: set password of user %d: %w", userID, err)
 	} else if n == 0 {
-		return baqylau.Errorf(baqylau.ENOTFOUND, "user %d not found", userID)
+		return fmt.Errorf("store: set password of user %d: %w", userID, baqylau.Errorf(baqylau.ENOTFOUND, "user %d not found", userID))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,26 +130,45 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// rebind rewrites the $N placeholders of a query to ?N for SQLite. modernc
-// binds $N by number too, but ?N is what every SQLite driver reads the same
-// way. Text inside quotes is left alone.
+// rebind rewrites the $N placeholders of a query for SQLite: modernc binds
+// $N by number too, but ?N is what every SQLite driver reads the same way.
+// A placeholder numbered one past the highest so far becomes a bare ?, which
+// SQLite numbers exactly so: the same binding, and much cheaper, since
+// drivers look up every numbered parameter by a linear search (quadratic in
+// a 3,200-parameter batch insert). Text inside quotes is left alone.
 func rebind(dialect, query string) string {
 	if dialect != SQLite || !strings.Contains(query, "$") {
 		return query
 	}
-	b := []byte(query)
+	b := make([]byte, 0, len(query))
 	var quote byte
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
+	highest := 0
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
 		case quote != 0:
 			if c == quote {
 				quote = 0
 			}
 		case c == '\'' || c == '"':
 			quote = c
-		case c == '$' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
-			b[i] = '?'
+		case c == '$' && i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9':
+			j := i + 1
+			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+				j++
+			}
+			n, err := strconv.Atoi(query[i+1 : j])
+			if err == nil && n == highest+1 {
+				b = append(b, '?')
+			} else {
+				b = append(b, '?')
+				b = append(b, query[i+1:j]...)
+			}
+			highest = max(highest, n)
+			i = j - 1
+			continue
 		}
+		b = append(b, c)
 	}
 	return string(b)
 }
