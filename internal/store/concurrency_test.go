@@ -80,6 +80,35 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 }
 
+// TestConcurrentOpen starts several nodes on one new database at once: they
+// must migrate in turn, without failing.
+func TestConcurrentOpen(t *testing.T) {
+	ctx := context.Background()
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			dsn := storetest.DSN(t, engine)
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for range 4 {
+				wg.Go(func() {
+					db, err := store.Open(ctx, dsn)
+					if err == nil {
+						err = db.Close()
+					}
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkImportStations10k imports 10,000 new stations per iteration.
 func BenchmarkImportStations10k(b *testing.B) {
 	ctx := context.Background()

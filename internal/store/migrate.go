@@ -67,7 +67,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if db.dialect == Postgres {
 		timeType = "TIMESTAMPTZ"
 	}
-	if _, err := db.writer().exec(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at "+timeType+" NOT NULL)"); err != nil {
+	err = db.inTx(ctx, func(c conn) error {
+		if err := db.migrationLock(ctx, c); err != nil {
+			return err
+		}
+		_, err := c.exec(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at "+timeType+" NOT NULL)")
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: migrate: create schema_migrations: %w", err)
 	}
 	cur, err := db.SchemaVersion(ctx)
@@ -79,12 +86,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	for _, m := range ms[cur:] {
 		err := db.inTx(ctx, func(c conn) error {
-			if db.dialect == Postgres {
-				// Nodes starting together take turns; SQLite's
-				// immediate transaction already excludes other writers.
-				if _, err := c.exec(ctx, "SELECT pg_advisory_xact_lock(7415001)"); err != nil {
-					return err
-				}
+			if err := db.migrationLock(ctx, c); err != nil {
+				return err
 			}
 			var n int
 			if err := c.queryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", m.version).Scan(&n); err != nil || n > 0 {
@@ -110,4 +113,15 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: schema version: %w", err)
 	}
 	return v, nil
+}
+
+// migrationLock makes nodes that start together migrate in turn, until the
+// transaction ends. SQLite's immediate transactions already exclude other
+// writers.
+func (db *DB) migrationLock(ctx context.Context, c conn) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := c.exec(ctx, "SELECT pg_advisory_xact_lock(7415001)")
+	return err
 }

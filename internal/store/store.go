@@ -46,6 +46,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
 		db.write, err = sql.Open("pgx", dsn)
+		if err == nil {
+			// Several nodes share one server (100 connections by default).
+			db.write.SetMaxOpenConns(16)
+			db.write.SetMaxIdleConns(16)
+			db.write.SetConnMaxIdleTime(5 * time.Minute)
+		}
 		db.read = db.write
 	} else {
 		db.dialect = SQLite
