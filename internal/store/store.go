@@ -39,7 +39,8 @@ type DB struct {
 
 // Open opens the database named by dsn and brings its schema up to date. A
 // dsn starting with postgres:// or postgresql:// is a PostgreSQL URL;
-// anything else is the path of a SQLite file, created if missing.
+// anything else is the path of a SQLite file, created if missing (not
+// ":memory:": the writer and the readers must share one file).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{}
 	var err error
