@@ -365,14 +365,14 @@ func homeStation(rng *rand.Rand, u unit, d district, number int) election.Statio
 }
 
 // registered draws a station's registered voters: urban precincts hold
-// about 1,900 voters, rural ones a few hundred with a long tail; all lie
+// about 1,650 voters, rural ones a few hundred with a long tail; all lie
 // in 50..3000.
 func registered(rng *rand.Rand, urban bool) int {
 	var v float64
 	if urban {
-		v = 1900 + 550*rng.NormFloat64()
+		v = 1650 + 550*rng.NormFloat64()
 	} else {
-		v = math.Exp(math.Log(550) + 0.7*rng.NormFloat64())
+		v = math.Exp(math.Log(450) + 0.7*rng.NormFloat64())
 	}
 	return int(math.Round(max(50, min(3000, v))))
 }
