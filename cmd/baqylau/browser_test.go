@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/baqylau/baqylau/internal/store"
+	"github.com/baqylau/baqylau/internal/store/storetest"
+)
+
+// chromiumPath finds Chromium: $BAQYLAU_CHROMIUM or Debian's chromium. It
+// skips the test when there is none, except under CI=true, where it fails.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("BAQYLAU_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	msg := "no Chromium found: install Debian's chromium package (apt-get install chromium) or set BAQYLAU_CHROMIUM"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// newBrowser starts headless Chromium with the flags this machine needs.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "en-US"),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// TestBrowser drives the real UI in Chromium: sign in, switch language,
+// create an election, import stations from a file and find a station.
+func TestBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	dsn := storetest.DSN(t, store.SQLite)
+	if _, err := cli(t, "correct horse battery staple\n", "user", "add", "--db", dsn, "--email", "admin@example.org", "--role", "admin", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t, "--db", dsn)
+	file := writeFile(t, "stations.csv", stationsCSV)
+
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	step("sign in",
+		chromedp.Navigate(base+"/elections"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery staple"),
+		chromedp.Click(chromedp.CSS("form.form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#new-election")),
+	)
+	step("switch to Kazakh", chromedp.Click(chromedp.CSS(`a[hreflang="kk"]`)), chromedp.WaitVisible(chromedp.CSS("#new-election")))
+	if got := text("#new-election"); got != "Жаңа сайлау" {
+		t.Errorf("heading in Kazakh = %q", got)
+	}
+	step("switch to English", chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS("#new-election")))
+	if got := text("#new-election"); got != "New election" {
+		t.Errorf("heading in English = %q", got)
+	}
+
+	step("create an election",
+		chromedp.SendKeys(chromedp.CSS("#name"), "Mazhilis 2023"),
+		chromedp.SetValue(chromedp.CSS("#kind"), "mazhilis"),
+		chromedp.SetValue(chromedp.CSS("#date"), "2023-03-19"),
+		chromedp.Submit(chromedp.CSS("#name")),
+		chromedp.WaitVisible(chromedp.CSS("#import-heading")),
+	)
+	step("import stations",
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+		chromedp.Submit(chromedp.CSS("#file")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if got := text(".flash"); !strings.Contains(got, "3 stations created") {
+		t.Errorf("after import: %q", got)
+	}
+	step("find a station",
+		chromedp.SendKeys(chromedp.CSS("#q"), "Francisco"),
+		chromedp.Submit(chromedp.CSS("#q")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/stations/US-SF"]`)),
+		chromedp.Click(chromedp.CSS(`a[href$="/stations/US-SF"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#closes-ref")),
+	)
+	if got := text("#closes-local"); got != "19 March 2023, 20:00 (UTC−07:00)" {
+		t.Errorf("closes local = %q", got)
+	}
+	if got := text("#closes-ref"); got != "20 March 2023, 09:00 (UTC+06:00)" {
+		t.Errorf("closes in Astana time = %q", got)
+	}
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/baqylau/baqylau/internal/web"
+)
+
+func (e env) serve(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("serve")
+	addr := fs.String("addr", envOr("BAQYLAU_ADDR", "127.0.0.1:8080"), "address to listen on (env BAQYLAU_ADDR)")
+	withDemo := fs.Bool("demo", false, "load the demo election and a demo administrator first")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		if err := e.loadDemo(ctx, db); err != nil {
+			return err
+		}
+	}
+	srv, err := web.New(web.Config{Elections: db, Users: db, Sessions: db.Sessions(), Ready: db.Ping, Log: log})
+	if err != nil {
+		return err
+	}
+	cleanupDone := db.Sessions().StartCleanup(ctx, 10*time.Minute)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large station files on slow links
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(e.stdout, "Baqylau is running on %s database %s: open http://%s/\n", db.Dialect(), redactDSN(*dsn), ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Drain requests in flight before the database closes.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = hs.Shutdown(shutdownCtx)
+	<-cleanupDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
