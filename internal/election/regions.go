@@ -32,8 +32,11 @@ func (r Region) Name(lang string) string {
 	return r.NameEN
 }
 
-// ValidOn reports whether the region existed on a day.
+// ValidOn reports whether the region existed on a day: the calendar date
+// of day in its own location, whatever the time of day.
 func (r Region) ValidOn(day time.Time) bool {
+	y, m, d := day.Date()
+	day = time.Date(y, m, d, 0, 0, 0, 0, time.UTC) // as ValidFrom and ValidTo
 	if !r.ValidFrom.IsZero() && day.Before(r.ValidFrom) {
 		return false
 	}

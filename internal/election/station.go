@@ -20,19 +20,32 @@ var (
 // Clock is a local time of day in minutes after midnight.
 type Clock int
 
-// ParseClock parses "HH:MM" (24-hour).
+// ParseClock parses "HH:MM" (24-hour; "H:MM" too, as Excel shows 7:00),
+// digits only: no signs, seconds or trailing text.
 func ParseClock(s string) (Clock, error) {
 	s = strings.TrimSpace(s)
-	var h, m int
-	if len(s) < 4 || len(s) > 5 || strings.IndexByte(s, ':') < 1 {
-		return 0, fmt.Errorf("%q is not HH:MM", s)
-	}
-	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(s)-strings.IndexByte(s, ':') != 3 {
+	hh, mm, ok := strings.Cut(s, ":")
+	h, hok := twoDigits(hh)
+	m, mok := twoDigits(mm)
+	if !ok || !hok || !mok || len(mm) != 2 || h > 23 || m > 59 {
 		return 0, fmt.Errorf("%q is not HH:MM", s)
 	}
 	return Clock(h*60 + m), nil
 }
 
+// twoDigits reads one or two ASCII digits.
+func twoDigits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, len(s) == 1 || len(s) == 2
+}
+
+// String writes the clock as HH:MM.
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
 
 // Station is a polling station (a precinct commission) of one election, at
@@ -125,10 +138,11 @@ func (s *Station) Validate() error {
 	if s.Closes <= s.Opens {
 		return fieldErr("closes_local", fmt.Sprintf("%s is not after opens_local %s", s.Closes, s.Opens))
 	}
-	if s.Latitude != nil && (*s.Latitude < -90 || *s.Latitude > 90) {
+	// Written so that NaN, which compares false to everything, fails.
+	if s.Latitude != nil && !(*s.Latitude >= -90 && *s.Latitude <= 90) {
 		return fieldErr("latitude", "must be between -90 and 90")
 	}
-	if s.Longitude != nil && (*s.Longitude < -180 || *s.Longitude > 180) {
+	if s.Longitude != nil && !(*s.Longitude >= -180 && *s.Longitude <= 180) {
 		return fieldErr("longitude", "must be between -180 and 180")
 	}
 	return nil
