@@ -219,6 +219,10 @@ type errorData struct {
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
-	v := s.newView(r, "error.title", errorData{Status: status, Message: s.publicMessage(r, err)})
+	msg := s.publicMessage(r, err)
+	if status != http.StatusUnprocessableEntity && status != http.StatusConflict {
+		msg = "" // the translated sentence for the status says it all
+	}
+	v := s.newView(r, "error.title", errorData{Status: status, Message: msg})
 	s.render(w, r, status, "error", v)
 }

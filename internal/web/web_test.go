@@ -371,6 +371,9 @@ func TestPagesScenario(t *testing.T) {
 			t.Fatalf("elections: %v %v", els, err)
 		}
 		id := itoa(els[0].ID)
+		if code, body := b.get("/elections"); code != 200 || !strings.Contains(body, "Rural akims") {
+			t.Errorf("election list: %d", code)
+		}
 
 		// Import stations with a multipart upload.
 		var buf bytes.Buffer
