@@ -43,11 +43,38 @@ func decode(data []byte) (string, string, error) {
 	case utf8.Valid(data):
 		return string(data), EncodingUTF8, nil
 	}
+	// Windows-1251 letters almost never pair up into valid UTF-8, so text
+	// with more valid multi-byte sequences than invalid bytes is damaged
+	// UTF-8; decoding it as Windows-1251 would turn it into nonsense.
+	if bad, damaged := damagedUTF8(data); damaged {
+		return "", "", rowErr(bytes.Count(data[:bad], []byte("\n"))+1, "is not valid UTF-8, though the rest of the file is: save the file again as \"CSV UTF-8\"")
+	}
 	text, err := charmap.Windows1251.NewDecoder().Bytes(data)
 	if err != nil {
 		return "", "", fileErr("the file is neither UTF-8 nor Windows-1251 text: save it again as \"CSV UTF-8\"")
 	}
 	return string(text), EncodingWindows1251, nil
+}
+
+// damagedUTF8 finds the first byte that is not UTF-8 and reports whether
+// valid multi-byte sequences outnumber invalid bytes.
+func damagedUTF8(data []byte) (first int, damaged bool) {
+	multi, bad := 0, 0
+	first = -1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			bad++
+			if first < 0 {
+				first = i
+			}
+		case size > 1:
+			multi++
+		}
+		i += size
+	}
+	return first, multi > bad
 }
 
 // detectDelimiter picks the separator of the header line: the most
@@ -89,6 +116,10 @@ func readCSV(data []byte, opts Options) (*Table, error) {
 	text, enc, err := decode(data)
 	if err != nil {
 		return nil, err
+	}
+	if !strings.Contains(text, "\n") {
+		// Old Mac Excel ends lines with a bare CR.
+		text = strings.ReplaceAll(text, "\r", "\n")
 	}
 	delim, err := detectDelimiter(text)
 	if err != nil {

@@ -82,6 +82,18 @@ func TestReadCSV(t *testing.T) {
 			rows: [][]string{{"1", "A"}, {"2", "B"}}, numbers: []int{2, 3}, hdrRowNo: 1,
 		},
 		{
+			name: "bare CR line ends", file: "s.csv", data: []byte("code,name\r1,A\r2,B\r"),
+			enc: EncodingUTF8, delim: ',', header: []string{"code", "name"},
+			rows: [][]string{{"1", "A"}, {"2", "B"}}, numbers: []int{2, 3}, hdrRowNo: 1,
+		},
+		{
+			// A letter pair that is also UTF-8 (Ђ is 0x80) does not fool it.
+			name: "Windows-1251 with a valid UTF-8 pair", file: "s.csv",
+			data: mustEncode(t, charmap.Windows1251.NewEncoder(), "код;имя\n1;ВЂ Школа\n"),
+			enc:  EncodingWindows1251, delim: ';', header: []string{"код", "имя"},
+			rows: [][]string{{"1", "ВЂ Школа"}}, numbers: []int{2}, hdrRowNo: 1,
+		},
+		{
 			name: "single column", file: "s.csv", data: []byte("email\na@example.org\n"),
 			enc: EncodingUTF8, delim: ',', header: []string{"email"},
 			rows: [][]string{{"a@example.org"}}, numbers: []int{2}, hdrRowNo: 1,
@@ -152,6 +164,7 @@ func TestReadErrors(t *testing.T) {
 		{"unclosed quote", "s.csv", "a,b\n1,\"2\n3,4\n", 2, "row 2: has a quoted cell that is not closed"},
 		{"duplicate column", "s.csv", "code,name,Code\n", 1, `column "code" appears twice in the header (columns 1 and 3)`},
 		{"unnamed column", "s.csv", "code,,name\n", 1, "column 2 (B) of the header has no name"},
+		{"damaged UTF-8", "s.csv", "код,имя\n1,Школа\n2,Гимна\xffзия\n3,Лицей\n", 3, "row 3: is not valid UTF-8, though the rest of the file is"},
 		{"NUL byte", "s.csv", "a,b\n1,\x002\n", 2, "NUL character"},
 		{"empty", "s.csv", "", 0, "the file is empty"},
 		{"blank only", "s.csv", "\n \n", 0, "no header row"},
