@@ -35,7 +35,7 @@ func TestPrinter(t *testing.T) {
 	at := time.Date(2023, 3, 20, 9, 0, 0, 0, almaty)
 	for _, tc := range []struct {
 		lang, number, date, datetime string
-		one, few, many                string
+		one, few, many               string
 	}{
 		{"en", "12,016", "19 March 2023", "20 March 2023, 09:00 (UTC+06:00)", "1 station found", "3 stations found", "5 stations found"},
 		{"ru", "12\u00a0016", "19 марта 2023 г.", "20 марта 2023 г., 09:00 (UTC+06:00)", "Найден 1 участок", "Найдено 3 участка", "Найдено 5 участков"},
