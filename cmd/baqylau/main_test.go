@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/store/storetest"
 )
 
@@ -142,5 +143,34 @@ func TestServe(t *testing.T) {
 				t.Errorf("openapi.json: %d", resp.StatusCode)
 			}
 		})
+	}
+}
+
+// TestDemo loads the demo twice: the second run reuses the election and
+// resets the demo administrator's password, which then signs in.
+func TestDemo(t *testing.T) {
+	dsn := storetest.DSN(t, "sqlite")
+	for run := 0; run < 2; run++ {
+		out, err := cli(t, "", "demo", "--db", dsn)
+		if err != nil {
+			t.Fatalf("demo: %v %s", err, out)
+		}
+		if !strings.Contains(out, "demo election 1: 10000 stations at home, 66 abroad in 62 countries (12016 registered abroad)") {
+			t.Errorf("demo run %d printed %q", run, out)
+		}
+		m := regexp.MustCompile(`password (\S+)`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no password printed: %q", out)
+		}
+		db, err := openDB(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := auth.Authenticate(context.Background(), db, demoAdmin, m[1]); err != nil {
+			t.Errorf("demo administrator cannot sign in with the printed password: %v", err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
