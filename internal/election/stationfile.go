@@ -51,6 +51,7 @@ type Problem struct {
 	Message string
 }
 
+// String writes the problem as `row 7, column "region": message`.
 func (p Problem) String() string {
 	return (&sheet.Error{Row: p.Row, Column: p.Column, Message: p.Message}).Error()
 }

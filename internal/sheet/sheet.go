@@ -143,6 +143,7 @@ type Error struct {
 	cause   error // a sentinel such as ErrTooLarge, or nil
 }
 
+// Error writes the problem as `row 5, column "code": message`.
 func (e *Error) Error() string {
 	switch {
 	case e.Row > 0 && e.Column != "":
@@ -309,7 +310,8 @@ type builder struct {
 }
 
 // add appends a data row, fitting it to the header: extra cells must be
-// blank, and a CSV row must have as many fields as the header.
+// blank, and a CSV row must have as many fields as the header (padShort:
+// a worksheet row simply ends at its last value).
 func (b *builder) add(number int, cells []string, padShort bool) error {
 	if blank(cells) {
 		return nil
@@ -328,7 +330,7 @@ func (b *builder) add(number int, cells []string, padShort bool) error {
 			if !padShort {
 				return fieldCount(number, len(cells), n)
 			}
-			for i := len(cells) - 1; i >= n; i-- {
+			for i := n; i < len(cells); i++ {
 				if strings.TrimSpace(cells[i]) != "" {
 					return rowErr(number, "has a value in column %d (%s), to the right of the header's %d columns", i+1, columnLetters(i), n)
 				}
