@@ -55,6 +55,9 @@ type User struct {
 	Region       string
 	PasswordHash string
 	CreatedAt    time.Time
+	// ObserverID is set for an observer signed in with a personal link or
+	// a badge and PIN: such a user has no row of its own.
+	ObserverID int64
 }
 
 // RegionAbroad is the pseudo-region of the HQ for stations abroad.

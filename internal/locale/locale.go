@@ -7,6 +7,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 	"time"
 
@@ -15,6 +17,9 @@ import (
 	"golang.org/x/text/message"
 )
 
+// Each language's messages are in catalog/LANG.json and any number of
+// catalog/AREA.LANG.json files (one per area of the product).
+//
 //go:embed catalog/*.json
 var catalogFS embed.FS
 
@@ -39,18 +44,31 @@ func Load() (*Catalog, error) {
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{bundle: b, matcher: language.NewMatcher(tags), ids: map[string]map[string]bool{}}
 	for _, lang := range Languages {
-		name := "catalog/" + lang + ".json"
-		data, err := catalogFS.ReadFile(name)
+		c.ids[lang] = map[string]bool{}
+		names, err := fs.Glob(catalogFS, "catalog/*"+lang+".json")
 		if err != nil {
 			return nil, fmt.Errorf("locale: %w", err)
 		}
-		f, err := b.ParseMessageFileBytes(data, name)
-		if err != nil {
-			return nil, fmt.Errorf("locale: parse %s: %w", name, err)
-		}
-		c.ids[lang] = map[string]bool{}
-		for _, m := range f.Messages {
-			c.ids[lang][m.ID] = true
+		for _, name := range names {
+			base := path.Base(name)
+			if base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+				continue
+			}
+			data, err := catalogFS.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("locale: %w", err)
+			}
+			// go-i18n reads the language from the file name's last part.
+			f, err := b.ParseMessageFileBytes(data, name)
+			if err != nil {
+				return nil, fmt.Errorf("locale: parse %s: %w", name, err)
+			}
+			for _, m := range f.Messages {
+				if c.ids[lang][m.ID] {
+					return nil, fmt.Errorf("locale: message %q is defined twice in %s", m.ID, lang)
+				}
+				c.ids[lang][m.ID] = true
+			}
 		}
 	}
 	return c, nil

@@ -1,24 +1,82 @@
 package web
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/election"
 )
 
-//go:embed openapi.json
-var openAPI []byte
+// The OpenAPI document is assembled from one file per area of the API:
+// each adds paths and schemas to 00-base.json.
+//
+//go:embed openapi/*.json
+var openAPIFS embed.FS
+
+var openAPI = sync.OnceValues(func() ([]byte, error) {
+	names, err := fs.Glob(openAPIFS, "openapi/*.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	for _, name := range names { // sorted: 00-base.json first
+		b, err := openAPIFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]any
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("web: %s: %w", name, err)
+		}
+		if doc == nil {
+			doc = part
+			continue
+		}
+		for _, key := range []string{"paths", "components.schemas"} {
+			dst, src := section(doc, key), section(part, key)
+			for k, v := range src {
+				if _, dup := dst[k]; dup {
+					return nil, fmt.Errorf("web: %s: %s %q is defined twice", name, key, k)
+				}
+				dst[k] = v
+			}
+		}
+	}
+	return json.MarshalIndent(doc, "", " ")
+})
+
+// section returns the object at a dotted key, creating it if missing.
+func section(doc map[string]any, key string) map[string]any {
+	m := doc
+	for _, k := range strings.Split(key, ".") {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	return m
+}
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
+	b, err := openAPI()
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openAPI)
+	_, _ = w.Write(b)
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {

@@ -32,7 +32,22 @@ var (
 	staff = []auth.Role{auth.Admin, auth.Coordinator, auth.RegionalCoordinator, auth.Lawyer, auth.Trainer, auth.MissionHead, auth.DelegationHead}
 )
 
+// routes is the whole route table: each area of the product adds its own.
 func (s *Server) routes() []route {
+	var all []route
+	for _, area := range [][]route{
+		s.coreRoutes(),
+		s.electionRoutes(),
+		s.peopleRoutes(),
+		s.trainingRoutes(),
+		s.charterRoutes(),
+	} {
+		all = append(all, area...)
+	}
+	return all
+}
+
+func (s *Server) coreRoutes() []route {
 	return []route{
 		{pattern: "GET /healthz", roles: public, h: s.healthz},
 		{pattern: "GET /static/{hash}/{name}", roles: public, h: s.static},
@@ -41,7 +56,14 @@ func (s *Server) routes() []route {
 		{pattern: "GET /login", roles: public, h: s.loginForm},
 		{pattern: "POST /login", roles: public, h: s.login},
 		{pattern: "POST /logout", roles: anyUser, h: s.logout},
+		{pattern: "GET /api/v1/openapi.json", roles: public, api: true, h: s.apiOpenAPI},
+		{pattern: "GET /api/v1/regions", roles: public, api: true, h: s.apiRegions},
+		{pattern: "/api/", roles: public, api: true, h: s.apiNotFound},
+	}
+}
 
+func (s *Server) electionRoutes() []route {
+	return []route{
 		{pattern: "GET /elections", roles: staff, h: s.listElections},
 		{pattern: "POST /elections", roles: editors, h: s.createElection},
 		{pattern: "GET /elections/{id}", roles: staff, h: s.showElection},
@@ -50,8 +72,6 @@ func (s *Server) routes() []route {
 		{pattern: "POST /elections/{id}/stations/import", roles: editors, h: s.importStations},
 		{pattern: "GET /elections/{id}/stations/{code}", roles: staff, h: s.showStation},
 
-		{pattern: "GET /api/v1/openapi.json", roles: public, api: true, h: s.apiOpenAPI},
-		{pattern: "GET /api/v1/regions", roles: public, api: true, h: s.apiRegions},
 		{pattern: "GET /api/v1/elections", roles: staff, api: true, h: s.apiListElections},
 		{pattern: "POST /api/v1/elections", roles: editors, api: true, h: s.apiCreateElection},
 		{pattern: "GET /api/v1/elections/{id}", roles: staff, api: true, h: s.apiGetElection},
@@ -59,7 +79,6 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/elections/{id}/stations", roles: staff, api: true, h: s.apiListStations},
 		{pattern: "POST /api/v1/elections/{id}/stations/import", roles: editors, api: true, h: s.apiImportStations},
 		{pattern: "GET /api/v1/elections/{id}/stations/{code}", roles: staff, api: true, h: s.apiGetStation},
-		{pattern: "/api/", roles: public, api: true, h: s.apiNotFound},
 	}
 }
 

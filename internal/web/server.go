@@ -15,12 +15,14 @@ import (
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/election"
 	"github.com/baqylau/baqylau/internal/locale"
+	"github.com/baqylau/baqylau/internal/people"
 )
 
 // Config is what the web layer needs from the rest of the program.
 type Config struct {
 	Elections election.Store
 	Users     auth.Store
+	People    people.Store
 	// Sessions keeps session data; the store package provides one on the
 	// product's own database.
 	Sessions scs.Store

@@ -1,0 +1,4 @@
+package web
+
+// peopleRoutes: organisations, missions, observers, badges, deployment.
+func (s *Server) peopleRoutes() []route { return nil }
