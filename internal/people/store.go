@@ -70,7 +70,9 @@ type Store interface {
 
 	// Assign deploys an observer to a station (ECONFLICT if already there).
 	Assign(ctx context.Context, a *Assignment) error
-	Unassign(ctx context.Context, assignmentID int64) error
+	// Unassign removes an assignment and returns what it was (ENOTFOUND if
+	// there is none).
+	Unassign(ctx context.Context, assignmentID int64) (Assignment, error)
 	Assignments(ctx context.Context, q AssignmentQuery) ([]Assignment, int, error)
 	// Coverage counts covered stations by region and by country abroad.
 	Coverage(ctx context.Context, electionID int64) ([]Coverage, error)
