@@ -52,18 +52,11 @@ func DuplicateKeys(fullName string, p Personal) []string {
 // phone, which keeps such accidents harmless. It is deterministic: the
 // words are folded one by one and then sorted.
 func NormalizeName(s string) string {
-	s = strings.ToLower(norm.NFC.String(s))
+	// Letters are written in Latin before decomposition (ş is sh, not s)
+	// and again after it, for letters met only as a base and a mark (ӯ).
+	s = norm.NFKD.String(transliterate(strings.ToLower(norm.NFC.String(s))))
 	var b strings.Builder
-	for _, r := range s {
-		if t, ok := nameTranslit[r]; ok {
-			b.WriteString(t)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	s = norm.NFKD.String(b.String())
-	b.Reset()
-	for _, r := range s {
+	for _, r := range transliterate(s) {
 		switch {
 		case unicode.Is(unicode.Mn, r), isApostrophe(r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
@@ -78,6 +71,19 @@ func NormalizeName(s string) string {
 	}
 	slices.Sort(words)
 	return strings.Join(words, " ")
+}
+
+// transliterate writes the letters nameTranslit lists in Latin.
+func transliterate(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if t, ok := nameTranslit[r]; ok {
+			b.WriteString(t)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func isApostrophe(r rune) bool {
@@ -95,18 +101,25 @@ var nameLatin = strings.NewReplacer(
 )
 
 // nameSkeleton folds one lower-case Latin word: transliteration variants,
-// then doubled letters, then an i before a vowel (and doubled letters
-// again, for those the dropped i kept apart).
+// then doubled letters, then an i before a vowel, over again until nothing
+// changes (so that a skeleton is its own skeleton). After the first round
+// every step only shortens the word, so the loop ends.
 func nameSkeleton(w string) string {
-	out := collapse([]rune(nameLatin.Replace(w)))
-	kept := out[:0:0]
-	for i, r := range out {
-		if r == 'i' && i+1 < len(out) && strings.ContainsRune("aeou", out[i+1]) {
-			continue
+	for {
+		out := collapse([]rune(nameLatin.Replace(w)))
+		kept := out[:0:0]
+		for i, r := range out {
+			if r == 'i' && i+1 < len(out) && strings.ContainsRune("aeou", out[i+1]) {
+				continue
+			}
+			kept = append(kept, r)
 		}
-		kept = append(kept, r)
+		next := string(collapse(kept))
+		if next == w {
+			return w
+		}
+		w = next
 	}
-	return string(collapse(kept))
 }
 
 // collapse writes each run of one letter once.
