@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/baqylau/baqylau/internal/web"
@@ -16,6 +17,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	fs, dsn := e.flags("serve")
 	addr := fs.String("addr", envOr("BAQYLAU_ADDR", "127.0.0.1:8080"), "address to listen on (env BAQYLAU_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demo election and a demo administrator first")
+	publicURL := fs.String("public-url", os.Getenv("BAQYLAU_PUBLIC_URL"), "address users reach this server at, for sign-in links and badge QR codes (env BAQYLAU_PUBLIC_URL)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -30,7 +32,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	srv, err := web.New(web.Config{Elections: db, Users: db, Sessions: db.Sessions(), Ready: db.Ping, Log: log})
+	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL})
 	if err != nil {
 		return err
 	}

@@ -38,11 +38,16 @@ func HashPassword(password string) (string, error) {
 	if len(password) > MaxPasswordBytes {
 		return "", fmt.Errorf("password is longer than %d bytes", MaxPasswordBytes)
 	}
+	return hashPHC(password)
+}
+
+// hashPHC hashes a secret with argon2id into the PHC string format.
+func hashPHC(secret string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := derive(password, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := derive(secret, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -106,4 +111,32 @@ func NewToken() (token string, hash []byte, err error) {
 func TokenHash(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
+}
+
+// HashPIN hashes an observer's PIN like a password. A PIN is short, so
+// what protects it is the limit on failed attempts, kept in the database.
+func HashPIN(pin string) (string, error) {
+	if len(pin) < 4 || len(pin) > 12 {
+		return "", fmt.Errorf("a PIN has 4 to 12 digits")
+	}
+	return hashPHC(pin)
+}
+
+// NewPIN returns a random PIN of six digits.
+func NewPIN() (string, error) {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	n := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) % 1_000_000
+	return fmt.Sprintf("%06d", n), nil
+}
+
+// NewSecret returns a random URL-safe string of n random bytes.
+func NewSecret(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/election"
 	"github.com/baqylau/baqylau/internal/locale"
+	"github.com/baqylau/baqylau/internal/people"
 )
 
 // TestEveryMessageTranslated finds the message ids the templates and
@@ -57,6 +58,16 @@ func TestEveryMessageTranslated(t *testing.T) {
 	}
 	for _, k := range election.Kinds {
 		used["kind."+string(k)] = true
+	}
+	for _, k := range people.OrgKinds {
+		used["orgkind."+string(k)] = true
+	}
+	for _, st := range people.Statuses {
+		used["status."+string(st)] = true
+	}
+	for _, k := range []string{"personkind.observer", "personkind.journalist", "missionrole.member", "missionrole.head",
+		"missionrole.delegation_head", "verify.signin.invalid", "verify.signin.locked", "verify.signin.failed"} {
+		used[k] = true
 	}
 	if len(used) < 50 {
 		t.Fatalf("found only %d message ids; the scan is broken", len(used))

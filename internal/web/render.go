@@ -138,6 +138,22 @@ func (v *view) RegionsOn(day time.Time) []election.Region { return election.Regi
 // KindName translates an election kind.
 func (v *view) KindName(k election.Kind) string { return v.T("kind." + string(k)) }
 
+// IsStaff reports whether the user works for the organisation or a mission.
+func (v *view) IsStaff() bool {
+	if v.User == nil {
+		return false
+	}
+	for _, r := range staff {
+		if v.User.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// IsObserver reports whether an observer is signed in.
+func (v *view) IsObserver() bool { return v.User != nil && v.User.Role == auth.Observer }
+
 // CanEdit reports whether the user may manage elections and stations.
 func (v *view) CanEdit() bool {
 	return v.User != nil && (v.User.Role == auth.Admin || v.User.Role == auth.Coordinator)

@@ -155,6 +155,18 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
+		if id := s.sessions.GetInt64(ctx, sessionObserverID); id != 0 && s.cfg.People != nil {
+			u, ok, err := s.observerUser(ctx, id)
+			switch {
+			case err != nil:
+				s.pageError(w, r, err)
+				return
+			case ok:
+				ctx = context.WithValue(ctx, userKey, u)
+			default:
+				s.sessions.Remove(ctx, sessionObserverID) // revoked meanwhile
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

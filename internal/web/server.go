@@ -31,6 +31,9 @@ type Config struct {
 	Log   *slog.Logger
 	// SecureCookies marks cookies Secure (set when served over HTTPS).
 	SecureCookies bool
+	// PublicURL is the address users reach this server at, for sign-in
+	// links and badge QR codes (default: the request's own host).
+	PublicURL string
 	// MaxUploadBytes bounds an uploaded import file (default 50 MiB).
 	MaxUploadBytes int64
 }

@@ -36,7 +36,7 @@ type fixture struct {
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	s, err := web.New(web.Config{Elections: db, Users: db, Sessions: db.Sessions(), Ready: db.Ping,
+	s, err := web.New(web.Config{Elections: db, Users: db, People: db, Sessions: db.Sessions(), Ready: db.Ping,
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +82,7 @@ func (f *fixture) do(method, path, token, contentType string, body io.Reader) *h
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	req.Header.Set("Accept-Language", "en")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -260,7 +261,7 @@ func TestRoleAccess(t *testing.T) {
 		if method == "" || !strings.HasPrefix(pattern, "/") {
 			continue // catch-all
 		}
-		path := strings.NewReplacer("{id}", itoa(id), "{code}", "001", "{lang}", "en", "{$}", "", "{hash}", "x", "{name}", "y").Replace(pattern)
+		path := strings.NewReplacer("{id}", itoa(id), "{code}", "001", "{lang}", "en", "{$}", "", "{hash}", "x", "{name}", "y", "{token}", "x").Replace(pattern)
 		for _, role := range append([]auth.Role{""}, auth.Roles...) {
 			var body io.Reader
 			ct := ""
@@ -301,6 +302,7 @@ type sameOrigin struct{ rt http.RoundTripper }
 
 func (s sameOrigin) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	r.Header.Set("Accept-Language", "en-GB,en;q=0.9")
 	return s.rt.RoundTrip(r)
 }
 
