@@ -67,6 +67,10 @@ type Contest struct {
 	Name       string
 	// Region limits the contest to one region (code); empty means nationwide.
 	Region string
+	// Options are what the ballot offers: parties, candidates or the
+	// answers to a referendum question, in ballot order. The count
+	// protocol has a line of votes for each.
+	Options []string
 }
 
 // Location returns the election's reference zone.
@@ -117,6 +121,18 @@ func (c *Contest) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
 	if c.Name == "" {
 		return baqylau.Errorf(baqylau.EINVALID, "contest name is required")
+	}
+	seen := map[string]bool{}
+	for i, o := range c.Options {
+		o = strings.TrimSpace(o)
+		if o == "" || len(o) > 300 {
+			return baqylau.Errorf(baqylau.EINVALID, "contest option %d is empty or longer than 300 bytes", i+1)
+		}
+		if seen[strings.ToLower(o)] {
+			return baqylau.Errorf(baqylau.EINVALID, "contest option %q appears twice", o)
+		}
+		seen[strings.ToLower(o)] = true
+		c.Options[i] = o
 	}
 	if c.Region != "" {
 		r, ok := LookupRegion(c.Region)
