@@ -151,6 +151,12 @@ func (v *view) IsStaff() bool {
 	return false
 }
 
+// IsTrainingStaff reports whether the user runs the training programme.
+func (v *view) IsTrainingStaff() bool {
+	return v.User != nil && (v.User.Role == auth.Admin || v.User.Role == auth.Coordinator ||
+		v.User.Role == auth.RegionalCoordinator || v.User.Role == auth.Trainer)
+}
+
 // IsObserver reports whether an observer is signed in.
 func (v *view) IsObserver() bool { return v.User != nil && v.User.Role == auth.Observer }
 
