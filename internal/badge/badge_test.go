@@ -21,6 +21,8 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/go-fonts/dejavu/dejavusans"
 	"github.com/go-fonts/dejavu/dejavusansbold"
+
+	"github.com/baqylau/baqylau/internal/imaging"
 )
 
 var kazakhNames = []string{
@@ -348,7 +350,7 @@ func TestExifOrientation(t *testing.T) {
 		}
 	}
 	data := exifJPEG(t, img, 6)
-	if o := exifOrientation(data); o != 6 {
+	if o := imaging.Orientation(data); o != 6 {
 		t.Fatalf("orientation = %d, want 6", o)
 	}
 	out, err := preparePhoto(data)
@@ -369,7 +371,7 @@ func TestExifOrientation(t *testing.T) {
 	if r, _, b, _ := bottom.RGBA(); b < r {
 		t.Errorf("bottom is not blue: %v", bottom)
 	}
-	if o := exifOrientation(out); o != 1 {
+	if o := imaging.Orientation(out); o != 1 {
 		t.Errorf("re-encoded photo still has orientation %d", o)
 	}
 }

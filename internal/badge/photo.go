@@ -2,15 +2,15 @@ package badge
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
-	_ "image/png" // photos may be PNG
 	"math"
 
 	"golang.org/x/image/draw"
+
+	"github.com/baqylau/baqylau/internal/imaging"
 )
 
 // Limits on photos. The pixel limit is checked from the header before
@@ -31,46 +31,34 @@ var (
 	ErrPhotoInvalid  = errors.New("photo is not a readable JPEG or PNG image")
 )
 
-// preparePhoto checks and decodes a JPEG or PNG photo, applies its EXIF
-// orientation, crops it to 3:4 around the centre, scales it down and
-// re-encodes it as a fresh JPEG, which drops all metadata (GPS and the
-// like) and anything else the original file carried.
+// preparePhoto checks and decodes a JPEG or PNG photo (through
+// internal/imaging, which sniffs the format and checks the pixel count
+// before decoding), crops it to 3:4 around the centre, scales it down,
+// turns it upright by its EXIF orientation and re-encodes it as a fresh
+// JPEG, which drops all metadata (GPS and the like) and anything else the
+// original file carried.
 func preparePhoto(data []byte) ([]byte, error) {
 	if len(data) > maxPhotoBytes {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d allowed", ErrPhotoTooLarge, len(data), maxPhotoBytes)
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	img, _, o, err := imaging.Decode(data, maxPhotoPixels, imaging.JPEG, imaging.PNG)
 	if err != nil {
+		var ie *imaging.Error
+		if errors.As(err, &ie) && ie.Kind == imaging.ErrTooLarge {
+			return nil, fmt.Errorf("%w: %s", ErrPhotoTooLarge, ie.Detail)
+		}
 		return nil, fmt.Errorf("%w: %v", ErrPhotoInvalid, err)
-	}
-	if format != "jpeg" && format != "png" {
-		return nil, fmt.Errorf("%w: format %s", ErrPhotoInvalid, format)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("%w: size %d×%d", ErrPhotoInvalid, cfg.Width, cfg.Height)
-	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPhotoPixels {
-		return nil, fmt.Errorf("%w: %d×%d pixels (%.1f megapixels), at most %d megapixels allowed",
-			ErrPhotoTooLarge, cfg.Width, cfg.Height, float64(px)/1e6, maxPhotoPixels/1_000_000)
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPhotoInvalid, err)
-	}
-	o := 1
-	if format == "jpeg" {
-		o = exifOrientation(data)
 	}
 	// Crop and scale first, then turn the small result upright: a centred
-	// crop commutes with turning, and turning pixel by pixel is cheap only
-	// on a small image.
+	// crop commutes with turning, and turning is cheap only on a small
+	// image.
 	sw, sh := photoW, photoH
 	if o >= 5 { // turned by 90°: the stored image is landscape for portrait
 		sw, sh = photoH, photoW
 	}
 	small := image.NewRGBA(image.Rect(0, 0, sw, sh))
 	draw.CatmullRom.Scale(small, small.Bounds(), img, cropRect(img.Bounds(), sw, sh), draw.Src, nil)
-	upright := orient(small, o)
+	upright := imaging.Orient(small, o)
 	var out bytes.Buffer
 	if err := jpeg.Encode(&out, upright, &jpeg.Options{Quality: 88}); err != nil {
 		return nil, fmt.Errorf("re-encode photo: %w", err)
@@ -89,109 +77,4 @@ func cropRect(b image.Rectangle, w, h int) image.Rectangle {
 	ch := int(math.Round(float64(bw) * float64(h) / float64(w)))
 	y := b.Min.Y + (bh-ch)/2
 	return image.Rect(b.Min.X, y, b.Max.X, y+ch)
-}
-
-// exifOrientation returns the EXIF Orientation (1–8) of a JPEG file, or 1
-// when it has none or it cannot be read. Phones store photos as the sensor
-// saw them and record the rotation here; re-encoding drops the tag, so it
-// has to be applied first.
-func exifOrientation(data []byte) int {
-	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return 1
-	}
-	p := 2
-	for p+4 <= len(data) {
-		if data[p] != 0xFF {
-			return 1
-		}
-		marker := data[p+1]
-		if marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 {
-			p += 2
-			continue
-		}
-		if marker == 0xDA || marker == 0xD9 { // image data starts: no EXIF before it
-			return 1
-		}
-		n := int(binary.BigEndian.Uint16(data[p+2:]))
-		if n < 2 || p+2+n > len(data) {
-			return 1
-		}
-		seg := data[p+4 : p+2+n]
-		if marker == 0xE1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
-		}
-		p += 2 + n
-	}
-	return 1
-}
-
-// tiffOrientation reads tag 0x0112 from the first IFD of a TIFF block.
-func tiffOrientation(t []byte) int {
-	if len(t) < 8 {
-		return 1
-	}
-	var bo binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return 1
-	}
-	off := int(bo.Uint32(t[4:]))
-	if off < 8 || off+2 > len(t) {
-		return 1
-	}
-	count := int(bo.Uint16(t[off:]))
-	for i := 0; i < count; i++ {
-		e := off + 2 + 12*i
-		if e+12 > len(t) {
-			return 1
-		}
-		if bo.Uint16(t[e:]) == 0x0112 && bo.Uint16(t[e+2:]) == 3 { // SHORT
-			if v := int(bo.Uint16(t[e+8:])); v >= 1 && v <= 8 {
-				return v
-			}
-			return 1
-		}
-	}
-	return 1
-}
-
-// orient returns img turned upright according to an EXIF orientation.
-func orient(img image.Image, o int) image.Image {
-	if o <= 1 || o > 8 {
-		return img
-	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	ow, oh := w, h
-	if o >= 5 {
-		ow, oh = h, w
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, ow, oh))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var dx, dy int
-			switch o {
-			case 2: // mirrored horizontally
-				dx, dy = w-1-x, y
-			case 3: // rotated 180°
-				dx, dy = w-1-x, h-1-y
-			case 4: // mirrored vertically
-				dx, dy = x, h-1-y
-			case 5: // transposed
-				dx, dy = y, x
-			case 6: // rotated 90° clockwise to display
-				dx, dy = h-1-y, x
-			case 7: // transversed
-				dx, dy = h-1-y, w-1-x
-			case 8: // rotated 90° anticlockwise to display
-				dx, dy = y, w-1-x
-			}
-			dst.Set(dx, dy, img.At(b.Min.X+x, b.Min.Y+y))
-		}
-	}
-	return dst
 }
