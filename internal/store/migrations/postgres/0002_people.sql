@@ -59,13 +59,18 @@ CREATE TABLE observers (
 	pin_failures           INTEGER NOT NULL DEFAULT 0,
 	credentials_updated_at TIMESTAMPTZ
 );
--- Lists are ordered by full_name, id; each filter has an index in that order.
-CREATE INDEX observers_name ON observers (full_name, id);
-CREATE INDEX observers_organization ON observers (organization_id, full_name, id);
-CREATE INDEX observers_mission ON observers (mission_id, full_name, id);
+-- Lists are ordered by full_name, id. Each selective filter leads an index
+-- with status second, so that a filter and a status use two columns of one
+-- index: without statistics SQLite would otherwise as soon pick the status
+-- index, which narrows nothing when most observers share a status.
+-- observers_name carries search_text so that an unfiltered search walks
+-- the index in name order without reading each row.
+CREATE INDEX observers_name ON observers (full_name, id, search_text);
+CREATE INDEX observers_organization ON observers (organization_id, status, full_name, id);
+CREATE INDEX observers_mission ON observers (mission_id, status, full_name, id);
+CREATE INDEX observers_region ON observers (region, status, full_name, id);
+CREATE INDEX observers_country ON observers (country, status, full_name, id);
 CREATE INDEX observers_status ON observers (status, full_name, id);
-CREATE INDEX observers_region ON observers (region, full_name, id);
-CREATE INDEX observers_country ON observers (country, full_name, id);
 
 -- Keys under which two observers are the same person (people.DuplicateKeys).
 CREATE TABLE observer_dup_keys (
