@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -47,8 +48,16 @@ func (db *DB) CreateElection(ctx context.Context, e *election.Election) error {
 }
 
 func insertContest(ctx context.Context, c conn, ct *election.Contest) error {
-	return c.queryRow(ctx, "INSERT INTO contests (election_id, name, region) VALUES ($1, $2, $3) RETURNING id",
-		ct.ElectionID, ct.Name, ct.Region).Scan(&ct.ID)
+	options := []string{}
+	if ct.Options != nil {
+		options = ct.Options
+	}
+	b, err := json.Marshal(options)
+	if err != nil {
+		return fmt.Errorf("contest options: %w", err)
+	}
+	return c.queryRow(ctx, "INSERT INTO contests (election_id, name, region, options) VALUES ($1, $2, $3, $4) RETURNING id",
+		ct.ElectionID, ct.Name, ct.Region, string(b)).Scan(&ct.ID)
 }
 
 // AddContest stores a contest of an existing election, setting its ID;
@@ -151,15 +160,23 @@ func (db *DB) addContests(ctx context.Context, c conn, es []*election.Election, 
 	for _, e := range es {
 		byID[e.ID] = e
 	}
-	rows, err := c.query(ctx, "SELECT id, election_id, name, region FROM contests "+where+" ORDER BY id", args...)
+	rows, err := c.query(ctx, "SELECT id, election_id, name, region, options FROM contests "+where+" ORDER BY id", args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var ct election.Contest
-		if err := rows.Scan(&ct.ID, &ct.ElectionID, &ct.Name, &ct.Region); err != nil {
+		var options string
+		if err := rows.Scan(&ct.ID, &ct.ElectionID, &ct.Name, &ct.Region, &options); err != nil {
 			return err
+		}
+		// No options read back as nil, as a contest without them is built.
+		if err := json.Unmarshal([]byte(options), &ct.Options); err != nil {
+			return fmt.Errorf("contest %d has bad options: %w", ct.ID, err)
+		}
+		if len(ct.Options) == 0 {
+			ct.Options = nil
 		}
 		if e := byID[ct.ElectionID]; e != nil {
 			e.Contests = append(e.Contests, ct)

@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/baqylau/baqylau"
+	"github.com/baqylau/baqylau/internal/report"
+)
+
+var _ report.Store = (*DB)(nil)
+
+// reportCols are the columns SaveReports writes, in order; client_id comes
+// first (see insertIdempotent).
+var reportCols = []string{"client_id", "election_id", "station_code", "form", "form_version", "observer_id",
+	"entered_by", "channel", "observed_at", "received_at", "answers", "flags", "receipt"}
+
+// SaveReports stores a batch of reports in one transaction and returns
+// their acks in the order of the batch. A report whose client id is
+// already stored, or appears earlier in the batch, is not stored again:
+// its ack says Duplicate and carries the first one's id, receipt and
+// flags. Each new report's receipt is computed here (report.ReportReceipt)
+// and its answers are kept as the canonical JSON the receipt covers. A
+// zero ReceivedAt means now.
+func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.Ack, error) {
+	if len(batch) == 0 {
+		return []report.Ack{}, nil
+	}
+	received := now()
+	rows := make([][]any, 0, len(batch))
+	acks := make([]report.Ack, len(batch))
+	ids := make([]string, len(batch))
+	first := make([]int, len(batch)) // index of the first report with the same client id
+	seen := make(map[string]int, len(batch))
+	for i, r := range batch {
+		ids[i] = r.ClientID
+		if err := checkClientID(r.ClientID); err != nil {
+			return nil, fmt.Errorf("store: save reports: report %d: %w", i+1, err)
+		}
+		if j, dup := seen[r.ClientID]; dup {
+			first[i] = j
+			continue
+		}
+		seen[r.ClientID], first[i] = i, i
+		receipt, answers, err := report.ReportReceipt(r)
+		if err != nil {
+			return nil, fmt.Errorf("store: save reports: report %d (%s): %w", i+1, r.ClientID, err)
+		}
+		flags, err := flagsJSON(r.Flags)
+		if err != nil {
+			return nil, fmt.Errorf("store: save reports: report %d (%s): %w", i+1, r.ClientID, err)
+		}
+		rec := received
+		if !r.ReceivedAt.IsZero() {
+			rec = r.ReceivedAt
+		}
+		acks[i] = report.Ack{Receipt: receipt, Flags: r.Flags}
+		rows = append(rows, []any{r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
+			nullID(r.ObserverID), nullID(r.EnteredBy), string(r.Channel), db.timeArg(r.ObservedAt),
+			db.timeArg(rec), string(answers), flags, receipt})
+	}
+	err := db.inTx(ctx, func(c conn) error {
+		return insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: save %d reports: %w", len(batch), err)
+	}
+	return acks, nil
+}
+
+// insertIdempotent inserts rows into table, skipping those whose client id
+// (the first column) exists, and completes acks: the ID of each new row,
+// and for the others the stored ID, receipt and flags with Duplicate set.
+// ids and first say which item each ack stands for: ids[i] is item i's
+// client id and first[i] the index of the first item with that client id,
+// the one that has a row.
+func insertIdempotent(ctx context.Context, c conn, table string, cols []string, rows [][]any,
+	ids []string, first []int, acks []report.Ack) error {
+	inserted := make(map[string]int64, len(rows))
+	per := saveParams / len(cols)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if err := scanIDs(ctx, c, insertQuery(table, cols, len(chunk)), args, inserted); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	// The rows not inserted clashed with stored ones: read those.
+	var missing []string
+	for i, id := range ids {
+		if first[i] == i {
+			if _, ok := inserted[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+	}
+	stored, err := storedAcks(ctx, c, table, missing)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		switch {
+		case first[i] != i:
+			// Filled below, once the first one's ack is complete.
+		case inserted[id] != 0:
+			acks[i].ID = inserted[id]
+		default:
+			a, ok := stored[id]
+			if !ok {
+				return fmt.Errorf("%s: client id %q neither inserted nor found", table, id)
+			}
+			acks[i] = a
+		}
+	}
+	for i := range ids {
+		if first[i] != i {
+			acks[i] = acks[first[i]]
+			acks[i].Duplicate = true
+		}
+	}
+	return nil
+}
+
+// saveParams bounds the parameters of one INSERT of SaveReports and
+// SaveIncidents: a little more than maxParams, so that a batch of 256
+// reports (13 columns) is one statement.
+const saveParams = 4000
+
+// insertQueries caches the INSERTs insertQuery builds, by table and rows.
+var insertQueries sync.Map
+
+// insertQuery returns an INSERT of n rows into table that skips rows whose
+// client id exists and returns the id and client id of the rows inserted
+// (in no promised order: they are matched by client id).
+func insertQuery(table string, cols []string, n int) string {
+	key := table + "/" + strconv.Itoa(n)
+	if q, ok := insertQueries.Load(key); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	p := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(" ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id")
+	q := b.String()
+	insertQueries.Store(key, q)
+	return q
+}
+
+// scanIDs runs an INSERT ... RETURNING id, client_id and adds what it
+// returns to ids.
+func scanIDs(ctx context.Context, c conn, query string, args []any, ids map[string]int64) error {
+	rows, err := c.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var clientID string
+		if err := rows.Scan(&id, &clientID); err != nil {
+			return err
+		}
+		ids[clientID] = id
+	}
+	return rows.Err()
+}
+
+// storedAcks returns the acks of stored rows of table by client id, with
+// Duplicate set.
+func storedAcks(ctx context.Context, c conn, table string, clientIDs []string) (map[string]report.Ack, error) {
+	acks := make(map[string]report.Ack, len(clientIDs))
+	for start := 0; start < len(clientIDs); start += maxParams {
+		chunk := clientIDs[start:min(start+maxParams, len(clientIDs))]
+		var args params
+		ph := make([]string, len(chunk))
+		for i, id := range chunk {
+			ph[i] = args.add(id)
+		}
+		err := func() error {
+			rows, err := c.query(ctx, "SELECT id, client_id, receipt, flags FROM "+table+
+				" WHERE client_id IN ("+strings.Join(ph, ", ")+")", args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var a report.Ack
+				var clientID, flags string
+				if err := rows.Scan(&a.ID, &clientID, &a.Receipt, &flags); err != nil {
+					return err
+				}
+				if a.Flags, err = parseFlags(flags); err != nil {
+					return fmt.Errorf("%s %d: %w", table, a.ID, err)
+				}
+				a.Duplicate = true
+				acks[clientID] = a
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, fmt.Errorf("find stored %s: %w", table, err)
+		}
+	}
+	return acks, nil
+}
+
+// checkClientID refuses an empty or overlong client id.
+func checkClientID(id string) error {
+	if id == "" {
+		return baqylau.Errorf(baqylau.EINVALID, "client id is required")
+	}
+	if len(id) > report.MaxClientID {
+		return baqylau.Errorf(baqylau.EINVALID, "client id is longer than %d bytes", report.MaxClientID)
+	}
+	return nil
+}
+
+// nullID returns NULL for a zero id.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// flagsJSON encodes flags as a JSON array ("[]" when none).
+func flagsJSON(flags []report.Flag) (string, error) {
+	if len(flags) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(flags)
+	if err != nil {
+		return "", fmt.Errorf("flags: %w", err)
+	}
+	return string(b), nil
+}
+
+// parseFlags decodes a flags column (nil when none).
+func parseFlags(s string) ([]report.Flag, error) {
+	var flags []report.Flag
+	if err := json.Unmarshal([]byte(s), &flags); err != nil {
+		return nil, fmt.Errorf("bad flags: %w", err)
+	}
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	return flags, nil
+}
+
+const reportSelect = "SELECT id, client_id, election_id, station_code, form, form_version, observer_id, entered_by, " +
+	"channel, observed_at, received_at, answers, flags, receipt FROM reports"
+
+func scanReport(sc interface{ Scan(...any) error }) (report.Report, error) {
+	var r report.Report
+	var form, channel, answers, flags string
+	var observer, enteredBy sql.NullInt64
+	err := sc.Scan(&r.ID, &r.ClientID, &r.ElectionID, &r.StationCode, &form, &r.FormVersion, &observer, &enteredBy,
+		&channel, timeScan{&r.ObservedAt}, timeScan{&r.ReceivedAt}, &answers, &flags, &r.Receipt)
+	if err != nil {
+		return r, err
+	}
+	r.Form, r.Channel = report.FormCode(form), report.Channel(channel)
+	r.ObserverID, r.EnteredBy = observer.Int64, enteredBy.Int64
+	if err := json.Unmarshal([]byte(answers), &r.Answers); err != nil {
+		return r, fmt.Errorf("report %d has bad answers: %w", r.ID, err)
+	}
+	if len(r.Answers) == 0 {
+		r.Answers = nil
+	}
+	if r.Flags, err = parseFlags(flags); err != nil {
+		return r, fmt.Errorf("report %d: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// Report returns one report (ENOTFOUND if none).
+func (db *DB) Report(ctx context.Context, id int64) (report.Report, error) {
+	r, err := scanReport(db.reader().queryRow(ctx, reportSelect+" WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = baqylau.Errorf(baqylau.ENOTFOUND, "report %d not found", id)
+	}
+	if err != nil {
+		return report.Report{}, fmt.Errorf("store: find report %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// StationReports lists a station's reports, oldest observation first (then
+// in the order they arrived).
+func (db *DB) StationReports(ctx context.Context, electionID int64, station string) ([]report.Report, error) {
+	list, err := func() ([]report.Report, error) {
+		rows, err := db.reader().query(ctx, reportSelect+" WHERE election_id = $1 AND station_code = $2 ORDER BY observed_at, id",
+			electionID, station)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		list := []report.Report{}
+		for rows.Next() {
+			r, err := scanReport(rows)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, r)
+		}
+		return list, rows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("store: list reports of station %q in election %d: %w", station, electionID, err)
+	}
+	return list, nil
+}
