@@ -318,6 +318,12 @@ func (e env) loadDemo(ctx context.Context, db *store.DB) error {
 	}
 	fmt.Fprintf(e.stdout, "demo election %d: %d stations at home, %d abroad in %d countries (%d registered abroad)\n",
 		sum.ElectionID, sum.HomeStations, sum.AbroadStations, sum.Countries, sum.RegisteredAbroad)
+	ps, err := demo.LoadPeople(ctx, db, db, sum.ElectionID, demo.Options{})
+	if err != nil {
+		return fmt.Errorf("load demo observers: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "demo observers: %d international from %d organisations and %d states, %d in all with %d journalists; %d accredited, %d deployed (%d station assignments)\n",
+		ps.International, ps.InternationalOrganizations, ps.Countries, ps.Observers, ps.Journalists, ps.Accredited, ps.Deployed, ps.Assignments)
 	token, _, err := auth.NewToken()
 	if err != nil {
 		return err
