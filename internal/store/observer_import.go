@@ -185,7 +185,7 @@ func (db *DB) planImport(ctx context.Context, c conn, electionID int64, rows []p
 			names = append(names, k)
 		}
 	}
-	existing, err := lookupByKeys(ctx, c, scanOrg, "SELECT "+orgCols+" FROM organizations WHERE name_key IN ", "", names)
+	existing, err := lookupByKeys(ctx, c, scanOrg, "SELECT "+orgCols+" FROM organizations WHERE name_key IN ", names)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,8 +229,8 @@ func (db *DB) planImport(ctx context.Context, c conn, electionID int64, rows []p
 		m, err := scanMission(sc, &mr.org)
 		mr.m = m
 		return mr, err
-	}, "SELECT "+missionCols+", o.name_key FROM missions m JOIN organizations o ON o.id = m.organization_id WHERE m.election_id = "+
-		fmt.Sprint(electionID)+" AND m.name_key IN ", "", names)
+	}, "SELECT "+missionCols+", o.name_key FROM missions m JOIN organizations o ON o.id = m.organization_id WHERE m.election_id = $1 AND m.name_key IN ",
+		names, electionID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -253,17 +253,18 @@ func (db *DB) planImport(ctx context.Context, c conn, electionID int64, rows []p
 	return plan, problems, nil
 }
 
-// lookupByKeys runs query + "($1, …)" + suffix over keys, in batches.
-func lookupByKeys[T any](ctx context.Context, c conn, scan func(rowScanner) (T, error), query, suffix string, keys []string) ([]T, error) {
+// lookupByKeys runs query + "($n, …)" over keys, in batches; the query's
+// own parameters $1… are lead.
+func lookupByKeys[T any](ctx context.Context, c conn, scan func(rowScanner) (T, error), query string, keys []string, lead ...any) ([]T, error) {
 	var all []T
 	for start := 0; start < len(keys); start += dupKeyBatch {
 		batch := keys[start:min(start+dupKeyBatch, len(keys))]
-		var args params
+		args := append(params{}, lead...)
 		in := make([]string, len(batch))
 		for i, k := range batch {
 			in[i] = args.add(k)
 		}
-		list, err := queryAll(ctx, c, scan, query+"("+strings.Join(in, ", ")+")"+suffix, args...)
+		list, err := queryAll(ctx, c, scan, query+"("+strings.Join(in, ", ")+")", args...)
 		if err != nil {
 			return nil, err
 		}

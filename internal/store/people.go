@@ -145,8 +145,8 @@ func queryPage[T any](ctx context.Context, c conn, scan func(rowScanner) (T, err
 	return list, total, err
 }
 
-// exists returns ENOTFOUND (with what in its message) unless query finds a
-// row; lock is appended to the query (forUpdate, or "").
+// requireRow returns ENOTFOUND (with what in its message) unless query
+// finds a row.
 func requireRow(ctx context.Context, c conn, what, query string, args ...any) error {
 	var one int
 	err := c.queryRow(ctx, query, args...).Scan(&one)
