@@ -62,7 +62,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", db.dialect, err)
 	}
 	db.sessions = &SessionStore{db: db}
-	if err := db.Ping(ctx); err != nil {
+	if err := db.firstPing(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.Migrate(ctx); err != nil {
@@ -107,6 +107,26 @@ func (db *DB) openSQLite(path string) error {
 	r.SetMaxIdleConns(n)
 	db.write, db.read = w, r
 	return nil
+}
+
+// firstPing connects for the first time. On a new SQLite file, switching
+// it to WAL takes a lock that the busy handler does not wait for, so when
+// several processes open the same new file at once one may be told
+// "database is locked": it tries again for a few seconds.
+func (db *DB) firstPing(ctx context.Context) error {
+	delay := 10 * time.Millisecond
+	for try := 0; ; try++ {
+		err := db.Ping(ctx)
+		if err == nil || db.dialect != SQLite || try == 12 || !strings.Contains(err.Error(), "database is locked") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 500*time.Millisecond)
+	}
 }
 
 // Close closes every connection.
