@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/baqylau/baqylau/internal/report"
 	"github.com/baqylau/baqylau/internal/web"
 )
 
@@ -32,7 +33,19 @@ func (e env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL})
+	// The ingester outlives the HTTP server's drain: reports in flight at
+	// shutdown are committed and acknowledged before the database closes.
+	ingest := report.NewIngester(db, report.IngestOptions{})
+	ingest.Start(context.Background())
+	defer func() {
+		drainCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := ingest.Shutdown(drainCtx); err != nil {
+			log.Error("ingester shutdown", "err", err)
+		}
+	}()
+	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db, Ingest: ingest,
+		Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		s.peopleRoutes(),
 		s.trainingRoutes(),
 		s.charterRoutes(),
+		s.reportRoutes(),
 	} {
 		all = append(all, area...)
 	}
@@ -94,6 +95,7 @@ func (s *Server) guard(rt route) http.Handler {
 		switch {
 		case u == nil:
 			if !rt.api && r.Method == http.MethodGet {
+				w.Header().Set("X-Refused-By", "role")
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -104,6 +106,9 @@ func (s *Server) guard(rt route) http.Handler {
 			rt.h(w, r)
 			return
 		}
+		// Say it was the role check that refused, not the handler's own
+		// rules (for clients and for the role-access test alike).
+		w.Header().Set("X-Refused-By", "role")
 		if rt.api {
 			s.apiError(w, r, err)
 		} else {

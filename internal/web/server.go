@@ -16,6 +16,7 @@ import (
 	"github.com/baqylau/baqylau/internal/election"
 	"github.com/baqylau/baqylau/internal/locale"
 	"github.com/baqylau/baqylau/internal/people"
+	"github.com/baqylau/baqylau/internal/report"
 )
 
 // Config is what the web layer needs from the rest of the program.
@@ -23,6 +24,13 @@ type Config struct {
 	Elections election.Store
 	Users     auth.Store
 	People    people.Store
+	Reports   report.Store
+	// Ingest commits reports and incidents in batches and acknowledges
+	// each once it is durable.
+	Ingest interface {
+		SubmitReport(ctx context.Context, r report.Report) (report.Ack, error)
+		SubmitIncident(ctx context.Context, i report.IncidentReport) (report.Ack, error)
+	}
 	// Sessions keeps session data; the store package provides one on the
 	// product's own database.
 	Sessions scs.Store
@@ -46,6 +54,7 @@ type Server struct {
 	cat      *locale.Catalog
 	pages    *pages
 	mux      *http.ServeMux
+	submit   *report.Submitter
 }
 
 // New builds a server and its routes.
@@ -72,7 +81,8 @@ func New(cfg Config) (*Server, error) {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.SecureCookies
-	s := &Server{cfg: cfg, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
+		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest}}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.guard(rt))
 	}

@@ -1,0 +1,214 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/baqylau/baqylau"
+	"github.com/baqylau/baqylau/internal/election"
+	"github.com/baqylau/baqylau/internal/people"
+)
+
+// Submitter takes reports and incidents from every channel (web, API,
+// SMS, Telegram, phoned in) through the same checks to the ingester.
+type Submitter struct {
+	Elections election.Store
+	People    people.Store
+	Reports   Store
+	Ingest    interface {
+		SubmitReport(ctx context.Context, r Report) (Ack, error)
+		SubmitIncident(ctx context.Context, i IncidentReport) (Ack, error)
+	}
+	// Forms returns the current form definitions (default: DefaultForms).
+	Forms func() []Form
+}
+
+// Sender is who sends: an observer, who must be assigned to the station,
+// or a desk user entering a report on someone's behalf.
+type Sender struct {
+	ObserverID int64
+	// EnteredBy is the desk user's id; when set, the station need not be
+	// among the observer's assignments.
+	EnteredBy int64
+	Channel   Channel
+}
+
+// ReportInput is a report as a channel received it (DESIGN.md contract).
+type ReportInput struct {
+	ClientID   string                     `json:"client_id"`
+	Station    string                     `json:"station"`
+	Form       string                     `json:"form"`
+	ObservedAt time.Time                  `json:"observed_at"`
+	Answers    map[string]json.RawMessage `json:"answers"`
+}
+
+// IncidentInput is an incident as a channel received it.
+type IncidentInput struct {
+	ClientID    string    `json:"client_id"`
+	Station     string    `json:"station"`
+	Category    string    `json:"category"`
+	Severity    string    `json:"severity"`
+	Description string    `json:"description"`
+	ObservedAt  time.Time `json:"observed_at"`
+}
+
+// ValidClientID checks a client id is a UUID.
+func ValidClientID(id string) error {
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return baqylau.Errorf(baqylau.EINVALID, "client_id must be a UUID such as 0b6f1c1e-8f0e-4a5e-9d7a-2f7b0c3e4d5a")
+	}
+	return nil
+}
+
+// Form returns the current definition of a form.
+func (s *Submitter) Form(code FormCode) (Form, bool) {
+	forms := s.Forms
+	if forms == nil {
+		forms = DefaultForms
+	}
+	for _, f := range forms() {
+		if f.Code == code {
+			return f, true
+		}
+	}
+	return Form{}, false
+}
+
+// authorize checks that an observer sending for a station is assigned to
+// it in this election.
+func (s *Submitter) authorize(ctx context.Context, electionID int64, station string, from Sender) error {
+	if from.EnteredBy != 0 {
+		return nil
+	}
+	if from.ObserverID == 0 {
+		return baqylau.Errorf(baqylau.EFORBIDDEN, "only an accredited observer or the desk may report")
+	}
+	_, n, err := s.People.Assignments(ctx, people.AssignmentQuery{ElectionID: electionID, ObserverID: from.ObserverID, StationCode: station, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return baqylau.Errorf(baqylau.EFORBIDDEN, "you are not assigned to station %s", station)
+	}
+	return nil
+}
+
+func (s *Submitter) station(ctx context.Context, electionID int64, code string) (election.Election, election.Station, error) {
+	e, err := s.Elections.Election(ctx, electionID)
+	if err != nil {
+		return e, election.Station{}, err
+	}
+	if strings.TrimSpace(code) == "" {
+		return e, election.Station{}, baqylau.Errorf(baqylau.EINVALID, "station is required")
+	}
+	st, err := s.Elections.Station(ctx, e.ID, code)
+	if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
+		err = baqylau.Errorf(baqylau.EINVALID, "no station %q in this election", code)
+	}
+	return e, st, err
+}
+
+// Report checks a report and hands it to the ingester; it returns once
+// the report is durable. Doubtful data is flagged, not refused.
+func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, in ReportInput) (Ack, error) {
+	if err := ValidClientID(in.ClientID); err != nil {
+		return Ack{}, err
+	}
+	e, st, err := s.station(ctx, electionID, in.Station)
+	if err != nil {
+		return Ack{}, err
+	}
+	code := FormCode(in.Form)
+	isReportForm := false
+	for _, f := range ReportForms {
+		isReportForm = isReportForm || f == code
+	}
+	f, ok := s.Form(code)
+	if !isReportForm || !ok {
+		return Ack{}, baqylau.Errorf(baqylau.EINVALID, "form must be opening, turnout, closing or count")
+	}
+	if in.ObservedAt.IsZero() {
+		return Ack{}, baqylau.Errorf(baqylau.EINVALID, "observed_at is required (RFC 3339)")
+	}
+	if in.ObservedAt.After(time.Now().Add(10 * time.Minute)) {
+		return Ack{}, baqylau.Errorf(baqylau.EINVALID, "observed_at is in the future")
+	}
+	if err := s.authorize(ctx, e.ID, st.Code, from); err != nil {
+		return Ack{}, err
+	}
+	var contest *election.Contest
+	if code == Count {
+		if contest, err = contestOf(e, st, in.Answers); err != nil {
+			return Ack{}, err
+		}
+	}
+	flags, err := CheckAnswers(f, in.Answers, contest)
+	if err != nil {
+		return Ack{}, err
+	}
+	rep := Report{ClientID: strings.ToLower(in.ClientID), ElectionID: e.ID, StationCode: st.Code, Form: code, FormVersion: f.Version,
+		ObserverID: from.ObserverID, EnteredBy: from.EnteredBy, Channel: from.Channel, ObservedAt: in.ObservedAt.UTC(), Answers: in.Answers}
+	earlier, err := s.Reports.StationReports(ctx, e.ID, st.Code)
+	if err != nil {
+		return Ack{}, err
+	}
+	rep.Flags = append(flags, CheckReport(rep, st, e, earlier)...)
+	ack, err := s.Ingest.SubmitReport(ctx, rep)
+	if err != nil {
+		return Ack{}, err
+	}
+	if !ack.Duplicate {
+		ack.Flags = rep.Flags
+	}
+	return ack, nil
+}
+
+// contestOf finds the contest a count protocol is for.
+func contestOf(e election.Election, st election.Station, answers map[string]json.RawMessage) (*election.Contest, error) {
+	var id int64
+	if err := json.Unmarshal(answers["contest"], &id); err != nil || id == 0 {
+		return nil, baqylau.Errorf(baqylau.EINVALID, "a count protocol names its contest: answers.contest is a contest id")
+	}
+	for i, c := range e.Contests {
+		if c.ID == id {
+			if !c.Serves(st) {
+				return nil, baqylau.Errorf(baqylau.EINVALID, "contest %d is not decided at station %s", id, st.Code)
+			}
+			return &e.Contests[i], nil
+		}
+	}
+	return nil, baqylau.Errorf(baqylau.EINVALID, "contest %d is not a contest of this election", id)
+}
+
+// Incident checks an incident and hands it to the ingester; the incident
+// is routed to the HQ of the station's region (or the queue abroad).
+func (s *Submitter) Incident(ctx context.Context, electionID int64, from Sender, in IncidentInput) (IncidentReport, Ack, error) {
+	if err := ValidClientID(in.ClientID); err != nil {
+		return IncidentReport{}, Ack{}, err
+	}
+	e, st, err := s.station(ctx, electionID, in.Station)
+	if err != nil {
+		return IncidentReport{}, Ack{}, err
+	}
+	if err := s.authorize(ctx, e.ID, st.Code, from); err != nil {
+		return IncidentReport{}, Ack{}, err
+	}
+	if in.ObservedAt.IsZero() {
+		in.ObservedAt = time.Now()
+	}
+	inc := IncidentReport{ClientID: strings.ToLower(in.ClientID), ElectionID: e.ID, StationCode: st.Code, Region: st.Region,
+		Category: in.Category, Severity: Severity(in.Severity), Description: in.Description, ObserverID: from.ObserverID,
+		EnteredBy: from.EnteredBy, Channel: from.Channel, ObservedAt: in.ObservedAt.UTC(), Status: StatusNew}
+	if st.Abroad() {
+		inc.Region = RegionAbroad
+	}
+	if err := CheckIncident(&inc); err != nil {
+		return inc, Ack{}, err
+	}
+	ack, err := s.Ingest.SubmitIncident(ctx, inc)
+	return inc, ack, err
+}

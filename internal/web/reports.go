@@ -1,0 +1,197 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/baqylau/baqylau"
+	"github.com/baqylau/baqylau/internal/auth"
+	"github.com/baqylau/baqylau/internal/report"
+)
+
+var (
+	// reporters send reports and incidents: observers for their stations,
+	// the desk for any station on someone's behalf.
+	reporters = []auth.Role{auth.Admin, auth.Coordinator, auth.Observer}
+	// hqStaff read incident queues: national HQ sees all, regional staff
+	// their own region.
+	hqStaff = []auth.Role{auth.Admin, auth.Coordinator, auth.RegionalCoordinator, auth.Lawyer, auth.Trainer}
+)
+
+func (s *Server) reportRoutes() []route {
+	return []route{
+		{pattern: "POST /api/v1/elections/{id}/reports", roles: reporters, api: true, h: s.apiSubmitReport},
+		{pattern: "POST /api/v1/elections/{id}/incidents", roles: reporters, api: true, h: s.apiSubmitIncident},
+		{pattern: "GET /api/v1/hq/incidents", roles: hqStaff, api: true, h: s.apiIncidentQueue},
+		{pattern: "GET /api/v1/forms", roles: anyUser, api: true, h: s.apiForms},
+		{pattern: "GET /api/v1/incident-categories", roles: anyUser, api: true, h: s.apiIncidentCategories},
+	}
+}
+
+// reportIn is the fixed report contract of DESIGN.md, plus the optional
+// observer a desk user enters a phoned-in report for.
+type reportIn struct {
+	report.ReportInput
+	Observer string `json:"observer,omitempty"`
+}
+
+type incidentIn struct {
+	report.IncidentInput
+	Observer string `json:"observer,omitempty"`
+}
+
+// sender works out who sends: a signed-in observer, or a desk user
+// entering a report (for an observer named by accreditation number, if
+// given), on record as having entered it.
+func (s *Server) sender(ctx context.Context, observer string) (report.Sender, error) {
+	u := currentUser(ctx)
+	if u.Role == auth.Observer {
+		if u.ObserverID == 0 {
+			return report.Sender{}, baqylau.Errorf(baqylau.EFORBIDDEN, "this account is not an accredited observer")
+		}
+		return report.Sender{ObserverID: u.ObserverID, Channel: report.Web}, nil
+	}
+	from := report.Sender{EnteredBy: u.ID, Channel: report.Phone}
+	if observer = strings.TrimSpace(observer); observer != "" {
+		o, err := s.cfg.People.ObserverByNumber(ctx, strings.ToUpper(observer))
+		if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
+			return from, baqylau.Errorf(baqylau.EINVALID, "no observer %q", observer)
+		}
+		if err != nil {
+			return from, err
+		}
+		from.ObserverID = o.ID
+	}
+	return from, nil
+}
+
+func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
+	var in reportIn
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	e, err := s.electionByPath(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	from, err := s.sender(r.Context(), in.Observer)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	ack, err := s.submit.Report(r.Context(), e.ID, from, in.ReportInput)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if ack.Duplicate {
+		status = http.StatusOK
+	}
+	flags := ack.Flags
+	if flags == nil {
+		flags = []report.Flag{}
+	}
+	s.writeJSON(w, status, map[string]any{"id": ack.ID, "receipt": ack.Receipt, "flags": flags})
+}
+
+func (s *Server) apiSubmitIncident(w http.ResponseWriter, r *http.Request) {
+	var in incidentIn
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	e, err := s.electionByPath(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	from, err := s.sender(r.Context(), in.Observer)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	inc, ack, err := s.submit.Incident(r.Context(), e.ID, from, in.IncidentInput)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if ack.Duplicate {
+		status = http.StatusOK
+	}
+	s.writeJSON(w, status, map[string]any{"id": ack.ID, "receipt": ack.Receipt, "region": inc.Region, "status": string(report.StatusNew)})
+}
+
+// queueScope is the incident queue a user may read: everything for the
+// national HQ, one region (or abroad) for regional staff.
+func queueScope(u *auth.User, asked string) (string, error) {
+	if !u.Role.Regional() {
+		return asked, nil
+	}
+	if asked != "" && asked != u.Region {
+		return "", baqylau.Errorf(baqylau.EFORBIDDEN, "you see only the queue of %s", u.Region)
+	}
+	return u.Region, nil
+}
+
+type apiIncident struct {
+	ID          int64         `json:"id"`
+	Station     string        `json:"station"`
+	Region      string        `json:"region"`
+	Category    string        `json:"category"`
+	Severity    string        `json:"severity"`
+	Description string        `json:"description"`
+	Status      string        `json:"status"`
+	Channel     string        `json:"channel"`
+	ObservedAt  time.Time     `json:"observed_at"`
+	ReceivedAt  time.Time     `json:"received_at"`
+	Flags       []report.Flag `json:"flags"`
+}
+
+func (s *Server) apiIncidentQueue(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	region, err := queueScope(currentUser(r.Context()), q.Get("region"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	limit, offset, err := apiLimits(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	eid, err := queryID(r, "election")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	list, total, err := s.cfg.Reports.Incidents(r.Context(), report.IncidentQuery{ElectionID: eid, Region: region,
+		Status: report.IncidentStatus(q.Get("status")), Station: q.Get("station"), Limit: limit, Offset: offset})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := make([]apiIncident, 0, len(list))
+	for _, i := range list {
+		flags := i.Flags
+		if flags == nil {
+			flags = []report.Flag{}
+		}
+		out = append(out, apiIncident{ID: i.ID, Station: i.StationCode, Region: i.Region, Category: i.Category, Severity: string(i.Severity),
+			Description: i.Description, Status: string(i.Status), Channel: string(i.Channel), ObservedAt: i.ObservedAt.UTC(), ReceivedAt: i.ReceivedAt.UTC(), Flags: flags})
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"total": total, "incidents": out})
+}
+
+func (s *Server) apiForms(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, http.StatusOK, map[string]any{"forms": report.DefaultForms()})
+}
+
+func (s *Server) apiIncidentCategories(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, http.StatusOK, map[string]any{"categories": report.Categories(), "severities": report.Severities})
+}
