@@ -28,7 +28,7 @@ type observersData struct {
 
 type observerQueryForm struct {
 	Search, Status, Region, Country, Kind string
-	OrganizationID, MissionID            int64
+	OrganizationID, MissionID             int64
 }
 
 // observerQuery reads the filters of an observer list from the URL.

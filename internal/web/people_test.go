@@ -115,7 +115,10 @@ func TestObserversScenario(t *testing.T) {
 			t.Errorf("second identical assignment: %d", resp.StatusCode)
 		}
 		cov := decode[struct {
-			ByCountry []struct{ Country string; Stations, Covered int } `json:"by_country"`
+			ByCountry []struct {
+				Country           string
+				Stations, Covered int
+			} `json:"by_country"`
 		}](t, f.do("GET", "/api/v1/elections/"+itoa(eid)+"/coverage", admin, "", nil))
 		if len(cov.ByCountry) != 1 || cov.ByCountry[0].Covered != 1 {
 			t.Errorf("coverage abroad = %+v", cov.ByCountry)
