@@ -132,6 +132,15 @@ func (v *view) CountryName(code string) string {
 	return code
 }
 
+// InRef shows an instant in the reference zone of Kazakhstan's elections
+// (Astana time), for records that belong to no one station.
+func (v *view) InRef(t time.Time) time.Time {
+	if loc, err := time.LoadLocation(election.DefaultTimeZone); err == nil {
+		return t.In(loc)
+	}
+	return t
+}
+
 // RegionsOn lists the regions that existed on a day.
 func (v *view) RegionsOn(day time.Time) []election.Region { return election.Regions(day) }
 
