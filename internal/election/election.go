@@ -6,6 +6,7 @@ package election
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the IANA database with history travels in the binary
 
@@ -75,7 +76,7 @@ type Contest struct {
 
 // Location returns the election's reference zone.
 func (e Election) Location() *time.Location {
-	loc, err := time.LoadLocation(e.TimeZone)
+	loc, err := LoadZone(e.TimeZone)
 	if err != nil {
 		return time.UTC // Validate refuses unknown zones; stored data is valid
 	}
@@ -159,12 +160,20 @@ func LoadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" || strings.ContainsAny(name, " \\") || strings.HasPrefix(name, "/") {
 		return nil, baqylau.Errorf(baqylau.EINVALID, "time zone %q is not an IANA zone name such as Asia/Almaty", name)
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, baqylau.Errorf(baqylau.EINVALID, "time zone %q is not an IANA zone name such as Asia/Almaty", name)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+// zones keeps loaded locations: time.LoadLocation reads and parses the
+// embedded database on every call, and every report asks for a zone.
+var zones sync.Map
 
 // Store keeps elections, contests and stations. The store package
 // implements it for SQLite and PostgreSQL.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/election"
+	"github.com/baqylau/baqylau/internal/memo"
 	"github.com/baqylau/baqylau/internal/people"
 )
 
@@ -25,6 +27,40 @@ type Submitter struct {
 	}
 	// Forms returns the current form definitions (default: DefaultForms).
 	Forms func() []Form
+
+	// Election-day answers that change rarely are kept for a few seconds
+	// (per node), so that a report costs no more reads than it must.
+	once        sync.Once
+	elections   *memo.Cache[int64, election.Election]
+	stations    *memo.Cache[stationKey, election.Station]
+	assignments *memo.Cache[assignmentKey, bool]
+}
+
+type stationKey struct {
+	election int64
+	code     string
+}
+
+type assignmentKey struct {
+	election, observer int64
+	station            string
+}
+
+// How long a node trusts what it read: an election's contests and a
+// station's hours change before election day, not during it; an
+// assignment made or removed takes effect within assignmentTTL.
+const (
+	electionTTL   = 5 * time.Second
+	stationTTL    = 30 * time.Second
+	assignmentTTL = 10 * time.Second
+)
+
+func (s *Submitter) caches() {
+	s.once.Do(func() {
+		s.elections = memo.New[int64, election.Election](electionTTL, 1000)
+		s.stations = memo.New[stationKey, election.Station](stationTTL, 200_000)
+		s.assignments = memo.New[assignmentKey, bool](assignmentTTL, 200_000)
+	})
 }
 
 // Sender is who sends: an observer, who must be assigned to the station,
@@ -64,11 +100,15 @@ func ValidClientID(id string) error {
 	return nil
 }
 
-// Form returns the current definition of a form.
+// defaultForms are built once: DefaultForms makes fresh copies each call.
+var sharedForms = sync.OnceValue(DefaultForms)
+
+// Form returns the current definition of a form. The result is shared:
+// callers must not change it.
 func (s *Submitter) Form(code FormCode) (Form, bool) {
 	forms := s.Forms
 	if forms == nil {
-		forms = DefaultForms
+		forms = sharedForms
 	}
 	for _, f := range forms() {
 		if f.Code == code {
@@ -87,25 +127,30 @@ func (s *Submitter) authorize(ctx context.Context, electionID int64, station str
 	if from.ObserverID == 0 {
 		return baqylau.Errorf(baqylau.EFORBIDDEN, "only an accredited observer or the desk may report")
 	}
-	_, n, err := s.People.Assignments(ctx, people.AssignmentQuery{ElectionID: electionID, ObserverID: from.ObserverID, StationCode: station, Limit: 1})
+	s.caches()
+	assigned, err := s.assignments.Get(assignmentKey{electionID, from.ObserverID, station}, func() (bool, error) {
+		_, n, err := s.People.Assignments(ctx, people.AssignmentQuery{ElectionID: electionID, ObserverID: from.ObserverID, StationCode: station, Limit: 1})
+		return n > 0, err
+	})
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if !assigned {
 		return baqylau.Errorf(baqylau.EFORBIDDEN, "you are not assigned to station %s", station)
 	}
 	return nil
 }
 
 func (s *Submitter) station(ctx context.Context, electionID int64, code string) (election.Election, election.Station, error) {
-	e, err := s.Elections.Election(ctx, electionID)
+	s.caches()
+	e, err := s.elections.Get(electionID, func() (election.Election, error) { return s.Elections.Election(ctx, electionID) })
 	if err != nil {
 		return e, election.Station{}, err
 	}
 	if strings.TrimSpace(code) == "" {
 		return e, election.Station{}, baqylau.Errorf(baqylau.EINVALID, "station is required")
 	}
-	st, err := s.Elections.Station(ctx, e.ID, code)
+	st, err := s.stations.Get(stationKey{e.ID, code}, func() (election.Station, error) { return s.Elections.Station(ctx, e.ID, code) })
 	if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
 		err = baqylau.Errorf(baqylau.EINVALID, "no station %q in this election", code)
 	}
@@ -152,9 +197,11 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 	}
 	rep := Report{ClientID: strings.ToLower(in.ClientID), ElectionID: e.ID, StationCode: st.Code, Form: code, FormVersion: f.Version,
 		ObserverID: from.ObserverID, EnteredBy: from.EnteredBy, Channel: from.Channel, ObservedAt: in.ObservedAt.UTC(), Answers: in.Answers}
-	earlier, err := s.Reports.StationReports(ctx, e.ID, st.Code)
-	if err != nil {
-		return Ack{}, err
+	var earlier []Report
+	if code == Turnout || code == Closing { // the only forms checked against earlier reports
+		if earlier, err = s.Reports.StationCounts(ctx, e.ID, st.Code); err != nil {
+			return Ack{}, err
+		}
 	}
 	rep.Flags = append(flags, CheckReport(rep, st, e, earlier)...)
 	ack, err := s.Ingest.SubmitReport(ctx, rep)

@@ -19,7 +19,7 @@ var _ report.Store = (*DB)(nil)
 // reportCols are the columns SaveReports writes, in order; client_id comes
 // first (see insertIdempotent).
 var reportCols = []string{"client_id", "election_id", "station_code", "form", "form_version", "observer_id",
-	"entered_by", "channel", "observed_at", "received_at", "answers", "flags", "receipt"}
+	"entered_by", "channel", "observed_at", "received_at", "answers", "flags", "receipt", "ballots_cast"}
 
 // SaveReports stores a batch of reports in one transaction and returns
 // their acks in the order of the batch. A report whose client id is
@@ -63,7 +63,7 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		acks[i] = report.Ack{Receipt: receipt, Flags: r.Flags}
 		rows = append(rows, []any{r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
 			nullID(r.ObserverID), nullID(r.EnteredBy), string(r.Channel), db.timeArg(r.ObservedAt),
-			db.timeArg(rec), string(answers), flags, receipt})
+			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r)})
 	}
 	err := db.inTx(ctx, func(c conn) error {
 		return insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks)
@@ -72,6 +72,49 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		return nil, fmt.Errorf("store: save %d reports: %w", len(batch), err)
 	}
 	return acks, nil
+}
+
+// ballotsCast is a turnout or closing report's cumulative count, or NULL.
+func ballotsCast(r report.Report) any {
+	if r.Form != report.Turnout && r.Form != report.Closing {
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(r.Answers[report.QBallotsCast], &n); err != nil {
+		return nil // not a whole number: flagged by the rules, not counted
+	}
+	return n
+}
+
+// StationCounts returns the turnout and closing reports of a station with
+// only what the rules across reports need: form, observer, time and the
+// cumulative ballots_cast (as the only answer), oldest first.
+func (db *DB) StationCounts(ctx context.Context, electionID int64, station string) ([]report.Report, error) {
+	rows, err := db.reader().query(ctx, `SELECT id, form, observer_id, observed_at, ballots_cast FROM reports
+		WHERE election_id = $1 AND station_code = $2 AND ballots_cast IS NOT NULL ORDER BY observed_at, id`, electionID, station)
+	if err != nil {
+		return nil, fmt.Errorf("store: counts of station %q: %w", station, err)
+	}
+	defer rows.Close()
+	list := []report.Report{}
+	for rows.Next() {
+		var (
+			r        report.Report
+			form     string
+			observer sql.NullInt64
+			cast     int64
+		)
+		if err := rows.Scan(&r.ID, &form, &observer, timeScan{&r.ObservedAt}, &cast); err != nil {
+			return nil, fmt.Errorf("store: counts of station %q: %w", station, err)
+		}
+		r.ElectionID, r.StationCode, r.Form, r.ObserverID = electionID, station, report.FormCode(form), observer.Int64
+		r.Answers = map[string]json.RawMessage{report.QBallotsCast: json.RawMessage(strconv.FormatInt(cast, 10))}
+		list = append(list, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: counts of station %q: %w", station, err)
+	}
+	return list, nil
 }
 
 // insertIdempotent inserts rows into table, skipping those whose client id

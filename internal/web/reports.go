@@ -73,7 +73,7 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	e, err := s.electionByPath(r)
+	eid, err := pathID(r, "id") // the submitter loads (and caches) the election
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -83,7 +83,7 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	ack, err := s.submit.Report(r.Context(), e.ID, from, in.ReportInput)
+	ack, err := s.submit.Report(r.Context(), eid, from, in.ReportInput)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -105,7 +105,7 @@ func (s *Server) apiSubmitIncident(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	e, err := s.electionByPath(r)
+	eid, err := pathID(r, "id") // the submitter loads (and caches) the election
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -115,7 +115,7 @@ func (s *Server) apiSubmitIncident(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	inc, ack, err := s.submit.Incident(r.Context(), e.ID, from, in.IncidentInput)
+	inc, ack, err := s.submit.Incident(r.Context(), eid, from, in.IncidentInput)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

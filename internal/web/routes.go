@@ -42,6 +42,7 @@ func (s *Server) routes() []route {
 		s.trainingRoutes(),
 		s.charterRoutes(),
 		s.reportRoutes(),
+		s.observeRoutes(),
 	} {
 		all = append(all, area...)
 	}
@@ -137,7 +138,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.apiError(w, r, baqylau.Errorf(baqylau.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\""))
 				return
 			}
-			u, err := s.cfg.Users.UserByToken(ctx, auth.TokenHash(strings.TrimSpace(token)))
+			hash := auth.TokenHash(strings.TrimSpace(token))
+			u, err := s.tokens.Get(string(hash), func() (auth.User, error) { return s.cfg.Users.UserByToken(ctx, hash) })
 			if err != nil {
 				if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
 					err = baqylau.Errorf(baqylau.EUNAUTHORIZED, "unknown or revoked token")

@@ -15,6 +15,7 @@ import (
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/election"
 	"github.com/baqylau/baqylau/internal/locale"
+	"github.com/baqylau/baqylau/internal/memo"
 	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/report"
 )
@@ -55,7 +56,12 @@ type Server struct {
 	pages    *pages
 	mux      *http.ServeMux
 	submit   *report.Submitter
+	// tokens remembers API tokens for a few seconds: a revoked token
+	// stops working within tokenTTL.
+	tokens *memo.Cache[string, auth.User]
 }
+
+const tokenTTL = 10 * time.Second
 
 // New builds a server and its routes.
 func New(cfg Config) (*Server, error) {
@@ -82,7 +88,8 @@ func New(cfg Config) (*Server, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.SecureCookies
 	s := &Server{cfg: cfg, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
-		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest}}
+		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest},
+		tokens: memo.New[string, auth.User](tokenTTL, 100_000)}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.guard(rt))
 	}
