@@ -43,6 +43,7 @@ func (s *Server) routes() []route {
 		s.charterRoutes(),
 		s.reportRoutes(),
 		s.observeRoutes(),
+		s.channelRoutes(),
 	} {
 		all = append(all, area...)
 	}

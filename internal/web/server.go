@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/baqylau/baqylau/internal/auth"
+	"github.com/baqylau/baqylau/internal/channel"
 	"github.com/baqylau/baqylau/internal/election"
 	"github.com/baqylau/baqylau/internal/locale"
 	"github.com/baqylau/baqylau/internal/memo"
@@ -45,6 +46,21 @@ type Config struct {
 	PublicURL string
 	// MaxUploadBytes bounds an uploaded import file (default 50 MiB).
 	MaxUploadBytes int64
+	// Channels keeps the phone lookup and the Telegram links of the SMS
+	// and Telegram channels (default: People, when it implements it).
+	Channels channel.Store
+	// SMSSecret is the Twilio auth token that signs the SMS webhook
+	// (empty: the webhook is off).
+	SMSSecret string
+	// TelegramToken is the bot's token (empty: the Telegram webhook is
+	// off); TelegramSecret the secret_token given to setWebhook, required
+	// in every update's X-Telegram-Bot-Api-Secret-Token; TelegramBot the
+	// bot's username, for the deep link that links a chat.
+	TelegramToken  string
+	TelegramSecret string
+	TelegramBot    string
+	// TelegramAPIURL is the Bot API server (default Telegram's own).
+	TelegramAPIURL string
 }
 
 // Server holds the dependencies of every handler.
