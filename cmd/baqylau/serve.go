@@ -19,6 +19,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("BAQYLAU_ADDR", "127.0.0.1:8080"), "address to listen on (env BAQYLAU_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demo election and a demo administrator first")
 	publicURL := fs.String("public-url", os.Getenv("BAQYLAU_PUBLIC_URL"), "address users reach this server at, for sign-in links and badge QR codes (env BAQYLAU_PUBLIC_URL)")
+	telegramBot := fs.String("telegram-bot", os.Getenv("BAQYLAU_TELEGRAM_BOT"), "the Telegram bot's username, for the link that connects an observer's chat (env BAQYLAU_TELEGRAM_BOT; the token and webhook secret come from BAQYLAU_TELEGRAM_TOKEN and BAQYLAU_TELEGRAM_SECRET, the Twilio auth token from BAQYLAU_TWILIO_AUTH_TOKEN)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +46,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 	}()
 	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db, Ingest: ingest,
-		Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL})
+		Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL,
+		// Channel secrets come from the environment only: flags show in ps.
+		Channels: db, SMSSecret: os.Getenv("BAQYLAU_TWILIO_AUTH_TOKEN"),
+		TelegramToken: os.Getenv("BAQYLAU_TELEGRAM_TOKEN"), TelegramSecret: os.Getenv("BAQYLAU_TELEGRAM_SECRET"),
+		TelegramBot: *telegramBot})
 	if err != nil {
 		return err
 	}

@@ -30,8 +30,8 @@ func TestParseReports(t *testing.T) {
 	}{
 		{"T 12 345", report.Turnout, "", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil},
 		{"t12 345", report.Turnout, "", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil},
-		{"Т 12:00, 345", report.Turnout, "", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil},  // Cyrillic Т
-		{"т;1200;;345", report.Turnout, "", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil},   // lower-case Cyrillic
+		{"Т 12:00, 345", report.Turnout, "", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil}, // Cyrillic Т
+		{"т;1200;;345", report.Turnout, "", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil},  // lower-case Cyrillic
 		{"#123 T Т12 B345", report.Turnout, "123", `{"ballots_cast":345,"checkpoint":"12:00"}`, 0, nil},
 		{"T 12 345 # SF-1 @queue outside", report.Turnout, "SF-1", `{"ballots_cast":345,"checkpoint":"12:00","comments":"queue outside"}`, 0, nil},
 		{"T B345", report.Turnout, "", `{"ballots_cast":345}`, 0, nil}, // checkpoint left out: reported missing
