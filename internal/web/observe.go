@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -224,20 +223,15 @@ func flagWords(p *locale.Printer, flags []report.Flag) []string {
 
 // reportSummary is the gist of a report for the list of what was sent.
 func reportSummary(p *locale.Printer, e election.Election, rep report.Report) string {
-	var num int64
-	var str string
 	switch rep.Form {
 	case report.Turnout:
-		_ = json.Unmarshal(rep.Answers[report.QCheckpoint], &str) // a stored answer; "" if absent
-		_ = json.Unmarshal(rep.Answers[report.QBallotsCast], &num)
-		return p.T("observe.summary_turnout", "Checkpoint", str, "Cast", num)
+		return p.T("observe.summary_turnout", "Checkpoint", answerText(rep.Answers[report.QCheckpoint]), "Cast", answerInt(rep.Answers[report.QBallotsCast]))
 	case report.Closing:
-		_ = json.Unmarshal(rep.Answers[report.QBallotsCast], &num)
-		return p.T("observe.summary_closing", "Cast", num)
+		return p.T("observe.summary_closing", "Cast", answerInt(rep.Answers[report.QBallotsCast]))
 	case report.Count:
-		_ = json.Unmarshal(rep.Answers[report.QContest], &num)
+		id := answerInt(rep.Answers[report.QContest])
 		for _, c := range e.Contests {
-			if c.ID == num {
+			if c.ID == id {
 				return c.Name
 			}
 		}

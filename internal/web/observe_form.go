@@ -251,8 +251,7 @@ const maxEvidenceBytes = 15 << 20
 // readObserveForm reads a posted form: URL-encoded, or multipart (the
 // incident form, with its photo, returned as data).
 func readObserveForm(w http.ResponseWriter, r *http.Request) (photo []byte, err error) {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")) // "" when absent or broken: read as URL-encoded
-	if ct != "multipart/form-data" {
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "multipart/form-data" {
 		return nil, readForm(w, r)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxEvidenceBytes+1<<20)
@@ -375,13 +374,23 @@ func (s *Server) submitObserveForm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.URL, http.StatusSeeOther)
 }
 
-// answerText is a JSON string answer as text ("" when absent).
+// answerText is a JSON string answer as text ("" when absent or not a
+// string).
 func answerText(raw json.RawMessage) string {
 	var s string
-	if raw != nil && json.Unmarshal(raw, &s) != nil {
+	if raw == nil || json.Unmarshal(raw, &s) != nil {
 		return ""
 	}
 	return s
+}
+
+// answerInt is a JSON number answer (0 when absent or not a whole number).
+func answerInt(raw json.RawMessage) int64 {
+	var n int64
+	if raw == nil || json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	return n
 }
 
 // readAnswers turns the posted fields into answers of the JSON types the
