@@ -183,4 +183,6 @@ func (c Complaint) Stage() string {
 	return "draft"
 }
 
-func (c Complaint) String() string { return fmt.Sprintf("complaint %d on incident %d", c.ID, c.IncidentID) }
+func (c Complaint) String() string {
+	return fmt.Sprintf("complaint %d on incident %d", c.ID, c.IncidentID)
+}

@@ -27,7 +27,7 @@ import (
 
 // Statuses an incident takes in triage, after report.StatusNew.
 const (
-	StatusNew       = report.StatusNew
+	StatusNew                             = report.StatusNew
 	StatusClaimed   report.IncidentStatus = "claimed"
 	StatusDecided   report.IncidentStatus = "decided"
 	StatusEscalated report.IncidentStatus = "escalated"

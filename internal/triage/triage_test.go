@@ -135,7 +135,9 @@ func TestHub(t *testing.T) {
 
 type fakeIngest struct{ ack report.Ack }
 
-func (f fakeIngest) SubmitReport(context.Context, report.Report) (report.Ack, error) { return f.ack, nil }
+func (f fakeIngest) SubmitReport(context.Context, report.Report) (report.Ack, error) {
+	return f.ack, nil
+}
 func (f fakeIngest) SubmitIncident(context.Context, report.IncidentReport) (report.Ack, error) {
 	return f.ack, nil
 }
