@@ -58,15 +58,15 @@ func BenchmarkReportIngestHTTP(b *testing.B) {
 	for _, engine := range storetest.Engines(b) {
 		b.Run(engine, func(b *testing.B) {
 			db := storetest.Open(b, engine)
-			url, token := benchServer(b, db, stations)
+			srvURL := benchServer(b, db)
+			url, token := setupElection(b, db, srvURL, stations)
 			postReports(b, url, token, stations)
 		})
 	}
 }
 
-// benchServer starts the real server on db with an election of n stations
-// and returns the reports URL and an admin token.
-func benchServer(b *testing.B, db *store.DB, n int) (string, string) {
+// benchServer starts the real server on db and returns its URL.
+func benchServer(b *testing.B, db *store.DB) string {
 	ctx := context.Background()
 	ingest := report.NewIngester(db, report.IngestOptions{})
 	ingest.Start(ctx)
@@ -82,6 +82,13 @@ func benchServer(b *testing.B, db *store.DB, n int) (string, string) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// setupElection creates an election of n stations (S0000…) at srvURL's
+// database and a coordinator, and returns the reports URL and a token.
+func setupElection(b testing.TB, db *store.DB, srvURL string, n int) (string, string) {
+	ctx := context.Background()
 	e := election.Election{Name: "Bench", Kind: election.Mazhilis, Date: mustDate(b, "2023-03-19").Date}
 	if err := e.Validate(); err != nil {
 		b.Fatal(err)
@@ -116,10 +123,10 @@ func benchServer(b *testing.B, db *store.DB, n int) (string, string) {
 	if err := db.CreateToken(ctx, u.ID, th); err != nil {
 		b.Fatal(err)
 	}
-	return fmt.Sprintf("%s/api/v1/elections/%d/reports", srv.URL, e.ID), token
+	return fmt.Sprintf("%s/api/v1/elections/%d/reports", srvURL, e.ID), token
 }
 
-func mustDate(b *testing.B, s string) (d election.Election) {
+func mustDate(b testing.TB, s string) (d election.Election) {
 	t, err := election.ParseDate(s)
 	if err != nil {
 		b.Fatal(err)
