@@ -136,8 +136,7 @@ func newChannelFixture(t *testing.T, db *store.DB, api *fakeBotAPI) *fixture {
 
 // phoneObserver registers an accredited observer with a phone, assigned
 // to a station and signed in.
-func (f *fixture) phoneObserver(admin string, electionID int64, station, phone string, langs ...string) (*browser, people.Observer) {
-	t := f.t
+func (f *fixture) phoneObserver(t *testing.T, admin string, electionID int64, station, phone string, langs ...string) (*browser, people.Observer) {
 	t.Helper()
 	ctx := context.Background()
 	org := people.Organization{Name: "Phones of " + station + phone, Kind: people.DomesticNGO}
@@ -217,7 +216,7 @@ func TestSMSWebhook(t *testing.T) {
 		f := newChannelFixture(t, db, &fakeBotAPI{})
 		admin := f.user(auth.Admin, "admin@example.org")
 		eid := f.newElection(admin)
-		_, o := f.phoneObserver(admin, eid, "001", "8 (701) 123-45-67")
+		_, o := f.phoneObserver(t, admin, eid, "001", "8 (701) 123-45-67")
 		ctx := context.Background()
 		count := func() (reports, incidents int) {
 			rs, err := db.StationReports(ctx, eid, "001")
@@ -366,7 +365,7 @@ func TestTelegramWebhook(t *testing.T) {
 		f := newChannelFixture(t, db, api)
 		admin := f.user(auth.Admin, "admin@example.org")
 		eid := f.newElection(admin)
-		obs, o := f.phoneObserver(admin, eid, "001", "", "en")
+		obs, o := f.phoneObserver(t, admin, eid, "001", "", "en")
 		ctx := context.Background()
 		const chat = 5550001
 
