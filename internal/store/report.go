@@ -66,7 +66,10 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r)})
 	}
 	err := db.inTx(ctx, func(c conn) error {
-		return insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks)
+		if err := insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks); err != nil {
+			return err
+		}
+		return db.tallyReports(ctx, c, batch, acks) // turnout sums, in the same transaction (tally.go)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: save %d reports: %w", len(batch), err)
