@@ -4,12 +4,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/auth"
-	"github.com/baqylau/baqylau/internal/election"
-	"github.com/baqylau/baqylau/internal/people"
 )
 
 // Role groups of the observer desk.
@@ -153,15 +150,4 @@ func userID(r *http.Request) int64 {
 		return u.ID
 	}
 	return 0
-}
-
-// electionDay formats an election's validity end for badges.
-func validUntil(o people.Observer, e *election.Election) time.Time {
-	if !o.ValidUntil.IsZero() {
-		return o.ValidUntil
-	}
-	if e != nil {
-		return e.Date.AddDate(0, 0, 7)
-	}
-	return time.Time{}
 }
