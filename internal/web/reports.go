@@ -24,7 +24,6 @@ func (s *Server) reportRoutes() []route {
 	return []route{
 		{pattern: "POST /api/v1/elections/{id}/reports", roles: reporters, api: true, h: s.apiSubmitReport},
 		{pattern: "POST /api/v1/elections/{id}/incidents", roles: reporters, api: true, h: s.apiSubmitIncident},
-		{pattern: "GET /api/v1/hq/incidents", roles: hqStaff, api: true, h: s.apiIncidentQueue},
 		{pattern: "GET /api/v1/forms", roles: anyUser, api: true, h: s.apiForms},
 		{pattern: "GET /api/v1/incident-categories", roles: anyUser, api: true, h: s.apiIncidentCategories},
 	}
@@ -151,41 +150,6 @@ type apiIncident struct {
 	ObservedAt  time.Time     `json:"observed_at"`
 	ReceivedAt  time.Time     `json:"received_at"`
 	Flags       []report.Flag `json:"flags"`
-}
-
-func (s *Server) apiIncidentQueue(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	region, err := queueScope(currentUser(r.Context()), q.Get("region"))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	limit, offset, err := apiLimits(r)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	eid, err := queryID(r, "election")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	list, total, err := s.cfg.Reports.Incidents(r.Context(), report.IncidentQuery{ElectionID: eid, Region: region,
-		Status: report.IncidentStatus(q.Get("status")), Station: q.Get("station"), Limit: limit, Offset: offset})
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	out := make([]apiIncident, 0, len(list))
-	for _, i := range list {
-		flags := i.Flags
-		if flags == nil {
-			flags = []report.Flag{}
-		}
-		out = append(out, apiIncident{ID: i.ID, Station: i.StationCode, Region: i.Region, Category: i.Category, Severity: string(i.Severity),
-			Description: i.Description, Status: string(i.Status), Channel: string(i.Channel), ObservedAt: i.ObservedAt.UTC(), ReceivedAt: i.ReceivedAt.UTC(), Flags: flags})
-	}
-	s.writeJSON(w, http.StatusOK, map[string]any{"total": total, "incidents": out})
 }
 
 func (s *Server) apiForms(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		s.reportRoutes(),
 		s.observeRoutes(),
 		s.channelRoutes(),
+		s.hqRoutes(),
 	} {
 		all = append(all, area...)
 	}

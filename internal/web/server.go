@@ -19,6 +19,7 @@ import (
 	"github.com/baqylau/baqylau/internal/memo"
 	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/report"
+	"github.com/baqylau/baqylau/internal/triage"
 )
 
 // Config is what the web layer needs from the rest of the program.
@@ -61,6 +62,14 @@ type Config struct {
 	TelegramBot    string
 	// TelegramAPIURL is the Bot API server (default Telegram's own).
 	TelegramAPIURL string
+	// Live carries incident events to the HQ pages' live stream, on this
+	// node and (on PostgreSQL) the others; nil turns the stream off. New
+	// incidents reach it when Ingest is wrapped in a triage.Notifying on
+	// the same broker.
+	Live triage.Broker
+	// Triage keeps decisions, complaints and the audit trail (default:
+	// Reports, when it implements triage.Store).
+	Triage triage.Store
 }
 
 // Server holds the dependencies of every handler.
