@@ -45,6 +45,7 @@ func (s *Server) routes() []route {
 		s.observeRoutes(),
 		s.channelRoutes(),
 		s.hqRoutes(),
+		s.turnoutRoutes(),
 	} {
 		all = append(all, area...)
 	}
