@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baqylau/baqylau/internal/report"
+	"github.com/baqylau/baqylau/internal/triage"
 	"github.com/baqylau/baqylau/internal/web"
 )
 
@@ -45,7 +46,16 @@ func (e env) serve(ctx context.Context, args []string) error {
 			log.Error("ingester shutdown", "err", err)
 		}
 	}()
-	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db, Ingest: ingest,
+	// Live HQ queues: every incident acknowledged as durable, from any
+	// channel, is published at once; on PostgreSQL through LISTEN/NOTIFY,
+	// so that it reaches the HQ pages of every node.
+	live, stopLive, err := db.Broker(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
+	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db,
+		Ingest: triage.Notifying{Ingester: ingest, Broker: live, Log: log}, Live: live, StreamsDone: ctx.Done(),
 		Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL,
 		// Channel secrets come from the environment only: flags show in ps.
 		Channels: db, SMSSecret: os.Getenv("BAQYLAU_TWILIO_AUTH_TOKEN"),

@@ -81,6 +81,8 @@ func (s *Server) hqEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.cfg.StreamsDone:
+			return
 		case <-tick.C:
 			if err := st.comment(": ping\n"); err != nil {
 				return

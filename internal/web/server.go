@@ -70,6 +70,9 @@ type Config struct {
 	// Triage keeps decisions, complaints and the audit trail (default:
 	// Reports, when it implements triage.Store).
 	Triage triage.Store
+	// StreamsDone, once closed, ends the live streams, so that a graceful
+	// shutdown need not wait for them (nil: they end with their clients).
+	StreamsDone <-chan struct{}
 }
 
 // Server holds the dependencies of every handler.
