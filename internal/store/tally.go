@@ -388,7 +388,7 @@ func (db *DB) groups(ctx context.Context, electionID int64) ([]tally.Group, erro
 			&g.ReportingRegistered, &g.BallotsCast, &g.StationsClosed); err != nil {
 			return nil, err
 		}
-		if g.StationsTotal != 0 || !g.IsZero() {
+		if !g.IsZero() { // a group whose stations all moved away
 			list = append(list, g)
 		}
 	}

@@ -224,7 +224,7 @@ type turnoutPage struct {
 	Election election.Election
 	Turnout  tally.Turnout
 	AsOf     time.Time // in the reference zone
-	At       string    // the moment asked for, as typed, or ""
+	At       string    // the moment asked for, HH:MM in the reference zone, or ""
 	Closing  tally.ClosingList
 	Lang     string
 	p        *locale.Printer
@@ -269,7 +269,10 @@ func (t *turnout) showTurnout(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		at, err = moment(r, e)
 	}
-	d := turnoutPage{Election: e, At: r.URL.Query().Get("checkpoint")}
+	d := turnoutPage{Election: e}
+	if !at.IsZero() {
+		d.At = d.Clock(at)
+	}
 	if err == nil {
 		d.Turnout, err = t.tally.Turnout(r.Context(), e.ID, at)
 	}
