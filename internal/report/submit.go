@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ type Submitter struct {
 	elections   *memo.Cache[int64, election.Election]
 	stations    *memo.Cache[stationKey, election.Station]
 	assignments *memo.Cache[assignmentKey, bool]
+	counts      *memo.Cache[stationKey, *stationCounts]
 }
 
 type stationKey struct {
@@ -53,6 +55,9 @@ const (
 	electionTTL   = 5 * time.Second
 	stationTTL    = 30 * time.Second
 	assignmentTTL = 10 * time.Second
+	// countsTTL bounds how long reports that other nodes took stay unseen
+	// by this node's rules (their flags are advice, and HQ sees all).
+	countsTTL = 10 * time.Second
 )
 
 func (s *Submitter) caches() {
@@ -60,6 +65,7 @@ func (s *Submitter) caches() {
 		s.elections = memo.New[int64, election.Election](electionTTL, 1000)
 		s.stations = memo.New[stationKey, election.Station](stationTTL, 200_000)
 		s.assignments = memo.New[assignmentKey, bool](assignmentTTL, 200_000)
+		s.counts = memo.New[stationKey, *stationCounts](countsTTL, 200_000)
 	})
 }
 
@@ -197,11 +203,17 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 	}
 	rep := Report{ClientID: strings.ToLower(in.ClientID), ElectionID: e.ID, StationCode: st.Code, Form: code, FormVersion: f.Version,
 		ObserverID: from.ObserverID, EnteredBy: from.EnteredBy, Channel: from.Channel, ObservedAt: in.ObservedAt.UTC(), Answers: in.Answers}
+	var known *stationCounts
 	var earlier []Report
 	if code == Turnout || code == Closing { // the only forms checked against earlier reports
-		if earlier, err = s.Reports.StationCounts(ctx, e.ID, st.Code); err != nil {
+		key := stationKey{e.ID, st.Code}
+		if known, err = s.counts.Get(key, func() (*stationCounts, error) {
+			list, err := s.Reports.StationCounts(ctx, e.ID, st.Code)
+			return &stationCounts{list: list}, err
+		}); err != nil {
 			return Ack{}, err
 		}
+		earlier = known.snapshot()
 	}
 	rep.Flags = append(flags, CheckReport(rep, st, e, earlier)...)
 	ack, err := s.Ingest.SubmitReport(ctx, rep)
@@ -210,8 +222,33 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 	}
 	if !ack.Duplicate {
 		ack.Flags = rep.Flags
+		if known != nil {
+			known.add(Report{ID: ack.ID, ElectionID: e.ID, StationCode: st.Code, Form: code, ObserverID: rep.ObserverID, ObservedAt: rep.ObservedAt,
+				Answers: map[string]json.RawMessage{QBallotsCast: rep.Answers[QBallotsCast]}})
+		}
 	}
 	return ack, nil
+}
+
+// stationCounts is what this node knows of a station's cumulative counts:
+// read from the database when first needed (and again when it expires,
+// which brings in other nodes' reports), then kept up to date with this
+// node's own acknowledged reports.
+type stationCounts struct {
+	mu   sync.Mutex
+	list []Report
+}
+
+func (c *stationCounts) snapshot() []Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.list)
+}
+
+func (c *stationCounts) add(r Report) {
+	c.mu.Lock()
+	c.list = append(c.list, r)
+	c.mu.Unlock()
 }
 
 // contestOf finds the contest a count protocol is for.
