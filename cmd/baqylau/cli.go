@@ -15,6 +15,7 @@ import (
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/demo"
 	"github.com/baqylau/baqylau/internal/election"
+	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/store"
 )
 
@@ -27,6 +28,7 @@ Usage:
   baqylau token issue --email E [--db ...]
   baqylau election add --name N --kind K --date YYYY-MM-DD [--tz ZONE] [--contest NAME]... [--db ...]
   baqylau import stations --election ID FILE [--db ...]
+  baqylau import observers [--election ID] FILE [--db ...]
   baqylau demo [--db ...]
 
 --db defaults to $BAQYLAU_DB or baqylau.db (SQLite); --addr to $BAQYLAU_ADDR
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.electionAdd(ctx, rest[1:])
 	case cmd == "import" && sub == "stations":
 		return e.importStations(ctx, rest[1:])
+	case cmd == "import" && sub == "observers":
+		return e.importObservers(ctx, rest[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -293,6 +297,45 @@ func (e env) importStations(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %d stations created, %d updated in election %s\n", path, sum.Created, sum.Updated, strconv.FormatInt(*id, 10))
+	return nil
+}
+
+// importObservers loads an observers file; missions named in it are found
+// or created in the election given by --election.
+func (e env) importObservers(ctx context.Context, args []string) error {
+	fs, dsn := e.flags("import observers")
+	id := fs.Int64("election", 0, "election of the missions named in the file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("import observers needs one FILE (.csv or .xlsx)")
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := people.ParseObservers(f, filepath.Base(path))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range rows {
+		if r.Mission != "" && *id <= 0 {
+			return usagef("%s: row %d names mission %q: give the election of the missions with --election ID", path, r.Row, r.Mission)
+		}
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sum, err := db.ImportObservers(ctx, *id, rows, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d observers imported, %d organisations and %d missions created\n", path, sum.Observers, sum.Organizations, sum.Missions)
 	return nil
 }
 

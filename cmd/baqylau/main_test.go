@@ -78,6 +78,22 @@ func TestCommands(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "row 5") || !strings.Contains(err.Error(), "region") || !strings.Contains(err.Error(), "registered_voters") {
 				t.Errorf("bad file: %v, want errors naming row 5, region and registered_voters", err)
 			}
+			obs := writeFile(t, "observers.csv", "full_name,organization,organization_kind,country,email,mission\n"+
+				"Ivan Petrov,CIS Observer Mission,international_organization,RU,ivan@example.org,CIS mission\n"+
+				"Әлихан Бөкейханов,Centre for Non-Partisan Observation,domestic_ngo,KZ,alikhan@example.org,\n")
+			if out, err := cli(t, "", "import", "observers", "--db", db, "--election", "1", obs); err != nil || !strings.Contains(out, "2 observers imported, 2 organisations and 1 missions created") {
+				t.Errorf("import observers: %v %s", err, out)
+			}
+			if _, err := cli(t, "", "import", "observers", "--db", db, obs); err == nil || !strings.Contains(err.Error(), "--election") {
+				t.Errorf("missions without an election: %v", err)
+			}
+			if _, err := cli(t, "", "import", "observers", "--db", db, "--election", "1", obs); err == nil || !strings.Contains(err.Error(), "row 2") {
+				t.Errorf("the same observers again: %v, want duplicates named by row", err)
+			}
+			badObs := writeFile(t, "bad-observers.csv", "full_name,organization,organization_kind\nX,Y,alien\n")
+			if _, err := cli(t, "", "import", "observers", "--db", db, badObs); err == nil || !strings.Contains(err.Error(), "organization_kind") {
+				t.Errorf("bad kind: %v", err)
+			}
 			if out, err := cli(t, "", "migrate", "--db", db); err != nil || !strings.Contains(out, "schema version") {
 				t.Errorf("migrate: %v %s", err, out)
 			}
