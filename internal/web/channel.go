@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -143,31 +142,6 @@ func (c *channels) telegramWebhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// linkPage is the page with a one-time code that links a Telegram chat.
-var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T.Title}}</title><link rel="stylesheet" href="{{.CSS}}"></head>
-<body><main>
-<h1>{{.T.Title}}</h1>
-<p>{{.T.Intro}}</p>
-<p class="code" id="telegram-code" style="font-size:2em;letter-spacing:.1em"><strong>{{.Code}}</strong></p>
-{{if .Deep}}<p><a href="{{.Deep}}">{{.T.Open}}</a></p>{{end}}
-<p>{{.T.Send}} <code>/start {{.Code}}</code>{{if .Bot}} → @{{.Bot}}{{end}}</p>
-<p>{{.T.Expires}}</p>
-<p><a href="/my">{{.T.Back}}</a></p>
-</main></body></html>`))
-
-type linkTexts struct{ Title, Intro, Open, Send, Expires, Back string }
-
-var linkTextsByLang = map[string]linkTexts{
-	"ru": {"Telegram", "Чтобы отправлять отчёты из Telegram, свяжите чат с вашей аккредитацией этим одноразовым кодом.",
-		"Открыть бота в Telegram", "Или отправьте боту:", "Код действует 15 минут и только один раз.", "Назад"},
-	"kk": {"Telegram", "Telegram арқылы есеп жіберу үшін чатты аккредитацияңызбен осы бір реттік кодпен байланыстырыңыз.",
-		"Ботты Telegram-да ашу", "Немесе ботқа жіберіңіз:", "Код 15 минут және бір рет қана жарамды.", "Артқа"},
-	"en": {"Telegram", "To send reports from Telegram, link the chat to your accreditation with this one-time code.",
-		"Open the bot in Telegram", "Or send the bot:", "The code works once, for 15 minutes.", "Back"},
-}
-
 // showTelegramLink issues a one-time code for the signed-in observer.
 func (c *channels) showTelegramLink(w http.ResponseWriter, r *http.Request) {
 	s := c.s
@@ -185,29 +159,19 @@ func (c *channels) showTelegramLink(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	lang := s.printer(r).Lang
-	texts, ok := linkTextsByLang[lang]
-	if !ok {
-		texts = linkTextsByLang["ru"]
-	}
-	data := struct {
-		Lang, Code, Bot, CSS string
-		Deep                 template.URL
-		T                    linkTexts
-	}{Lang: lang, Code: code, Bot: s.cfg.TelegramBot, CSS: staticURL("style.css"), T: texts}
+	data := telegramLink{Code: code, Bot: s.cfg.TelegramBot}
 	if s.cfg.TelegramBot != "" {
 		data.Deep = template.URL("https://t.me/" + urlPathEscape(s.cfg.TelegramBot) + "?start=" + code)
 	}
-	var buf bytes.Buffer
-	if err := linkPage.Execute(&buf, data); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		s.log.Warn("telegram link page: write", "err", err)
-	}
+	s.render(w, r, http.StatusOK, "telegram_link", s.newView(r, "telegram.title", data))
+}
+
+// telegramLink is what the link page shows: the one-time code, and a deep
+// link into the bot when its name is known.
+type telegramLink struct {
+	Code, Bot string
+	Deep      template.URL
 }
 
 // urlPathEscape keeps a bot's username to the characters Telegram allows.
