@@ -49,11 +49,17 @@ type Listener struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 
-	mu      sync.Mutex
-	ready   chan struct{} // closed once listening the first time
-	pid     uint32        // backend of the current connection
-	connect atomic.Int64  // connections made
+	ready chan struct{} // closed once listening the first time
+
+	mu       sync.Mutex
+	listened bool   // ready is closed
+	pid      uint32 // backend of the current connection
+
+	connect atomic.Int64 // connections made
 }
+
+// listenTimeout bounds the wait for the first LISTEN.
+const listenTimeout = 30 * time.Second
 
 // catchUpMargin is how far before the last moment the listener was known
 // to be listening it catches up: it covers the skew between the clocks of
@@ -77,12 +83,17 @@ func (db *DB) Listen(ctx context.Context, dsn string, log *slog.Logger) (*Listen
 	l := &Listener{db: db, dsn: dsn, channel: eventChannel(dbName, schema), hub: triage.NewHub(), log: log,
 		cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
 	go l.run(runCtx)
+	timeout := time.NewTimer(listenTimeout)
+	defer timeout.Stop()
 	select {
 	case <-l.ready:
 		return l, nil
 	case <-ctx.Done():
 		l.Close()
 		return nil, fmt.Errorf("store: listen: %w", ctx.Err())
+	case <-timeout.C:
+		l.Close()
+		return nil, fmt.Errorf("store: listen: no LISTEN connection within %v", listenTimeout)
 	}
 }
 
@@ -163,10 +174,10 @@ func (l *Listener) listen(ctx context.Context, since *time.Time) error {
 	l.connect.Add(1)
 	l.mu.Lock()
 	l.pid = conn.PgConn().PID()
-	first := l.ready != nil
+	first := !l.listened
 	if first {
+		l.listened = true
 		close(l.ready)
-		l.ready = nil
 	}
 	l.mu.Unlock()
 	listening := time.Now()

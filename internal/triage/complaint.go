@@ -183,6 +183,7 @@ func (c Complaint) Stage() string {
 	return "draft"
 }
 
+// String names the complaint in logs.
 func (c Complaint) String() string {
 	return fmt.Sprintf("complaint %d on incident %d", c.ID, c.IncidentID)
 }

@@ -15,6 +15,18 @@
 // escalated or closed must name the version the decider saw, so that two
 // staff deciding at once never silently overwrite each other: the one
 // whose version is stale is told what happened instead (ECONFLICT).
+//
+// Advice to an observer (AdviseObserver) is not sent from here: it is
+// recorded in an outbox (ObserverMessage, table observer_messages) with
+// the channel the observer used for the incident. The channels
+// (internal/channel) deliver pending messages over SMS or Telegram and
+// mark them delivered; the observer's pages and GET /api/v1/incidents/{id}
+// show the outcome and the advice.
+//
+// New incidents reach the queues through Notifying, a decorator of the
+// ingester: every path that submits an incident (web, API, SMS, Telegram,
+// phoned in) goes through report.Submitter and so through it, and an
+// incident is published only once it is acknowledged as durable.
 package triage
 
 import (
@@ -27,7 +39,7 @@ import (
 
 // Statuses an incident takes in triage, after report.StatusNew.
 const (
-	StatusNew                             = report.StatusNew
+	StatusNew       report.IncidentStatus = report.StatusNew
 	StatusClaimed   report.IncidentStatus = "claimed"
 	StatusDecided   report.IncidentStatus = "decided"
 	StatusEscalated report.IncidentStatus = "escalated"

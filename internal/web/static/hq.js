@@ -34,11 +34,17 @@
   if (!url || !window.EventSource) return;
   var es = new EventSource(url);
   es.addEventListener("open", function () {
-    if (status) status.setAttribute("data-state", "live");
+    if (status) {
+      status.setAttribute("data-state", "live");
+      status.title = status.getAttribute("data-live") || "";
+    }
     table.setAttribute("aria-live", "polite");
   });
   es.addEventListener("error", function () {
-    if (status) status.setAttribute("data-state", "off");
+    if (status) {
+      status.setAttribute("data-state", "off");
+      status.title = status.getAttribute("data-off") || "";
+    }
   });
   es.addEventListener("row", function (ev) {
     var d = JSON.parse(ev.data);
