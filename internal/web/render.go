@@ -166,6 +166,19 @@ func (v *view) IsTrainingStaff() bool {
 		v.User.Role == auth.RegionalCoordinator || v.User.Role == auth.Trainer)
 }
 
+// IsHQStaff reports whether the user works an incident queue.
+func (v *view) IsHQStaff() bool {
+	if v.User == nil {
+		return false
+	}
+	for _, r := range hqStaff {
+		if v.User.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
 // IsObserver reports whether an observer is signed in.
 func (v *view) IsObserver() bool { return v.User != nil && v.User.Role == auth.Observer }
 
