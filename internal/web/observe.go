@@ -135,6 +135,10 @@ type observeSent struct {
 	Flags      []string
 	IncidentID int64
 	Photos     int
+	// HQStatus and Advice are what the regional HQ made of an incident:
+	// the observer sees the outcome and any advice sent back.
+	HQStatus string
+	Advice   []string
 }
 
 // observeForms are the forms in the order of election day.
@@ -188,8 +192,20 @@ func (s *Server) showObserveStation(w http.ResponseWriter, r *http.Request) {
 			summary = c.Label.In(pr.Lang)
 		}
 		summary += " · " + inc.Severity.Label().In(pr.Lang)
-		d.Sent = append(d.Sent, observeSent{Title: incForm.Title.In(pr.Lang), At: inc.ObservedAt.In(p.Zone), Summary: summary,
-			Receipt: shortReceipt(inc.Receipt), Flags: flagWords(pr, inc.Flags), IncidentID: inc.ID, Photos: len(ev)})
+		sent := observeSent{Title: incForm.Title.In(pr.Lang), At: inc.ObservedAt.In(p.Zone), Summary: summary,
+			Receipt: shortReceipt(inc.Receipt), Flags: flagWords(pr, inc.Flags), IncidentID: inc.ID, Photos: len(ev),
+			HQStatus: pr.T("hq.status." + string(inc.Status))}
+		if ts, err := s.triageStore(); err == nil {
+			msgs, err := ts.ObserverMessages(ctx, inc.ID)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			for _, m := range msgs {
+				sent.Advice = append(sent.Advice, m.Body)
+			}
+		}
+		d.Sent = append(d.Sent, sent)
 	}
 	slices.SortStableFunc(d.Sent, func(a, b observeSent) int { return b.At.Compare(a.At) })
 	s.render(w, r, http.StatusOK, "observe", s.newView(r, "observe.title", d))

@@ -209,3 +209,28 @@ func idAndReceipt(body string) string {
 	}
 	return fmt.Sprint(a.ID, a.Receipt)
 }
+
+// TestObserverSeesOutcome: HQ advises the observer; the advice and the
+// incident's status appear on the observer's station page.
+func TestObserverSeesOutcome(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	admin := f.user(auth.Admin, "admin@example.org")
+	eid := f.newElection(admin)
+	obs, _ := f.deployedObserver(admin, eid, "001")
+	code, body := obs.postJSON("/api/v1/elections/"+itoa(eid)+"/incidents", `{"client_id":"55555555-2222-4333-8444-555555555555","station":"001","category":"carousel","severity":"high","description":"a bus of voters came twice"}`)
+	if code != 201 {
+		t.Fatalf("incident: %d %s", code, body)
+	}
+	id := int64(0)
+	if err := json.Unmarshal([]byte(body), &struct{ ID *int64 }{&id}); err != nil {
+		t.Fatal(err)
+	}
+	code, body = f.postAs(admin, "/api/v1/incidents/"+itoa(id)+"/decision", `{"action":"advise_observer","note":"seen twice on camera","message":"Write down the bus number and ask the chair to record it"}`)
+	if code != 200 {
+		t.Fatalf("decision: %d %s", code, body)
+	}
+	code, page := obs.get("/observe/" + itoa(eid) + "/001")
+	if code != 200 || !strings.Contains(page, "Write down the bus number") || strings.Contains(page, "seen twice on camera") {
+		t.Errorf("observer's page after advice: %d (advice shown, HQ's note hidden)", code)
+	}
+}
