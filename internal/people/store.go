@@ -50,6 +50,11 @@ type Store interface {
 	RecordPINFailure(ctx context.Context, observerID int64) (int, error)
 	ResetPINFailures(ctx context.Context, observerID int64) error
 
+	// SetObserverPhoto stores an observer's badge photo, already sanitised;
+	// ObserverPhoto returns it (ENOTFOUND if none).
+	SetObserverPhoto(ctx context.Context, observerID int64, contentType string, data []byte) error
+	ObserverPhoto(ctx context.Context, observerID int64) (contentType string, data []byte, err error)
+
 	CreateTrainingSession(ctx context.Context, s *TrainingSession) error
 	TrainingSessions(ctx context.Context, organizationID int64) ([]TrainingSession, error)
 	TrainingSession(ctx context.Context, id int64) (TrainingSession, error)

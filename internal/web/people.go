@@ -34,6 +34,8 @@ func (s *Server) peopleRoutes() []route {
 		{pattern: "POST /observers/{id}/status", roles: desk, h: s.changeObserverStatus},
 		{pattern: "POST /observers/{id}/credentials", roles: desk, h: s.issueCredentials},
 		{pattern: "GET /observers/{id}/badge.pdf", roles: desk, h: s.observerBadge},
+		{pattern: "POST /observers/{id}/photo", roles: desk, h: s.uploadObserverPhoto},
+		{pattern: "GET /observers/{id}/photo", roles: staff, h: s.observerPhoto},
 		{pattern: "GET /badges.pdf", roles: desk, h: s.batchBadges},
 		{pattern: "GET /elections/{id}/deployment", roles: staff, h: s.showDeployment},
 		{pattern: "POST /elections/{id}/assignments", roles: desk, h: s.createAssignment},

@@ -3,13 +3,17 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/badge"
+	"github.com/baqylau/baqylau/internal/imaging"
 	"github.com/baqylau/baqylau/internal/people"
 )
 
@@ -97,6 +101,12 @@ func (s *Server) writeBadges(w http.ResponseWriter, r *http.Request, list []peop
 		}
 		if !o.ValidUntil.IsZero() {
 			card.ValidUntil = p.Date(o.ValidUntil)
+		}
+		if _, photo, err := s.cfg.People.ObserverPhoto(ctx, o.ID); err == nil {
+			card.Photo = photo
+		} else if baqylau.ErrorCode(err) != baqylau.ENOTFOUND {
+			s.pageError(w, r, err)
+			return
 		}
 		c, err := s.credentials(ctx, o.ID)
 		if err != nil {
@@ -280,4 +290,87 @@ func (s *Server) observerUser(ctx context.Context, id int64) (u *auth.User, ok b
 		return nil, false, nil
 	}
 	return &auth.User{Role: auth.Observer, ObserverID: o.ID, Email: o.Number}, true, nil
+}
+
+// maxPhotoBytes bounds an uploaded badge photo.
+const maxPhotoBytes = 10 << 20
+
+// uploadObserverPhoto takes a badge photo (multipart field "photo"). The
+// image is decoded within limits and re-encoded, which drops its metadata
+// (GPS and all) before anyone else sees it.
+func (s *Server) uploadObserverPhoto(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxPhotoBytes+64<<10)
+	data, err := readBadgePhoto(r)
+	if err == nil {
+		var clean []byte
+		var ctype string
+		if clean, ctype, err = imaging.Sanitize(data, 40_000_000); err == nil {
+			err = s.cfg.People.SetObserverPhoto(r.Context(), id, ctype, clean)
+		}
+	}
+	if err != nil {
+		if code := baqylau.ErrorCode(err); code == baqylau.EINVALID {
+			s.renderObserver(w, r, http.StatusUnprocessableEntity, nil, s.publicMessage(r, err))
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.flash(r, "observer.photo.saved")
+	http.Redirect(w, r, "/observers/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// readBadgePhoto reads the "photo" part of a multipart form.
+func readBadgePhoto(r *http.Request) ([]byte, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, baqylau.Errorf(baqylau.EINVALID, "send the photo as a form upload")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, baqylau.Errorf(baqylau.EINVALID, "choose a photo to upload")
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, baqylau.Errorf(baqylau.EINVALID, "the photo is larger than %d MB", maxPhotoBytes>>20)
+			}
+			return nil, baqylau.Errorf(baqylau.EINVALID, "the upload could not be read: %v", err)
+		}
+		if part.FormName() != "photo" {
+			_ = part.Close()
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(part, maxPhotoBytes+1))
+		if err != nil {
+			return nil, baqylau.Errorf(baqylau.EINVALID, "the upload could not be read: %v", err)
+		}
+		if len(data) > maxPhotoBytes {
+			return nil, baqylau.Errorf(baqylau.EINVALID, "the photo is larger than %d MB", maxPhotoBytes>>20)
+		}
+		return data, nil
+	}
+}
+
+// observerPhoto serves a badge photo to staff (never publicly).
+func (s *Server) observerPhoto(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ctype, data, err := s.cfg.People.ObserverPhoto(r.Context(), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(data)
 }

@@ -269,6 +269,7 @@ type observerData struct {
 	Assignments  []people.Assignment
 	Next         []people.Status
 	ShowPersonal bool
+	HasPhoto     bool
 	Issued       *issuedCredentials
 	Error        string
 }
@@ -306,6 +307,12 @@ func (s *Server) renderObserver(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 		d.Mission = &m
+	}
+	if _, _, err := s.cfg.People.ObserverPhoto(ctx, o.ID); err == nil {
+		d.HasPhoto = true
+	} else if baqylau.ErrorCode(err) != baqylau.ENOTFOUND {
+		s.pageError(w, r, err)
+		return
 	}
 	if d.Transitions, err = s.cfg.People.Transitions(ctx, o.ID); err != nil {
 		s.pageError(w, r, err)
