@@ -50,6 +50,9 @@ type Store interface {
 	RecordPINFailure(ctx context.Context, observerID int64) (int, error)
 	ResetPINFailures(ctx context.Context, observerID int64) error
 
+	// SetObserverMission puts an observer in a mission of their own
+	// organisation (0: none) with a role.
+	SetObserverMission(ctx context.Context, observerID, missionID int64, role string) error
 	// SetObserverPhoto stores an observer's badge photo, already sanitised;
 	// ObserverPhoto returns it (ENOTFOUND if none).
 	SetObserverPhoto(ctx context.Context, observerID int64, contentType string, data []byte) error

@@ -35,6 +35,7 @@ func (s *Server) peopleRoutes() []route {
 		{pattern: "POST /observers/{id}/credentials", roles: desk, h: s.issueCredentials},
 		{pattern: "GET /observers/{id}/badge.pdf", roles: desk, h: s.observerBadge},
 		{pattern: "POST /observers/{id}/photo", roles: desk, h: s.uploadObserverPhoto},
+		{pattern: "POST /observers/{id}/mission", roles: desk, h: s.setObserverMission},
 		{pattern: "GET /observers/{id}/photo", roles: staff, h: s.observerPhoto},
 		{pattern: "GET /badges.pdf", roles: desk, h: s.batchBadges},
 		{pattern: "GET /elections/{id}/deployment", roles: staff, h: s.showDeployment},

@@ -272,6 +272,8 @@ type observerData struct {
 	HasPhoto     bool
 	Issued       *issuedCredentials
 	Error        string
+	// Missions of the observer's organisation, to put them in one.
+	Missions []people.MissionSummary
 }
 
 // issuedCredentials are shown once, right after they are made.
@@ -307,6 +309,16 @@ func (s *Server) renderObserver(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 		d.Mission = &m
+	}
+	all, err := s.cfg.People.Missions(ctx, 0)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, m := range all {
+		if m.OrganizationID == o.OrganizationID {
+			d.Missions = append(d.Missions, m)
+		}
 	}
 	if _, _, err := s.cfg.People.ObserverPhoto(ctx, o.ID); err == nil {
 		d.HasPhoto = true
@@ -445,4 +457,41 @@ func (s *Server) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// setObserverMission puts an observer in a mission as member, head of
+// delegation or head of mission.
+func (s *Server) setObserverMission(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := readForm(w, r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	role := people.MissionRole(r.PostForm.Get("mission_role"))
+	mission, perr := strconv.ParseInt(r.PostForm.Get("mission_id"), 10, 64)
+	switch {
+	case perr != nil || mission < 0:
+		err = baqylau.Errorf(baqylau.EINVALID, "choose a mission")
+	case !role.Valid():
+		err = baqylau.Errorf(baqylau.EINVALID, "mission role must be member, head or delegation_head")
+	default:
+		if role == "" {
+			role = people.MissionMember
+		}
+		err = s.cfg.People.SetObserverMission(r.Context(), id, mission, string(role))
+	}
+	if err != nil {
+		if baqylau.ErrorCode(err) == baqylau.EINVALID {
+			s.renderObserver(w, r, http.StatusUnprocessableEntity, nil, s.publicMessage(r, err))
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	s.flash(r, "observer.mission.saved")
+	http.Redirect(w, r, "/observers/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }

@@ -83,3 +83,47 @@ func TestObserverPhotoOnBadge(t *testing.T) {
 		t.Errorf("badge with photo: %d, %d images, want the QR code and the photo", resp.StatusCode, n)
 	}
 }
+
+func TestObserverMissionRole(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	f := newFixture(t, db)
+	admin := f.user(auth.Admin, "admin@example.org")
+	eid := f.newElection(admin)
+	ctx := context.Background()
+	org := people.Organization{Name: "CIS Executive Committee", Kind: people.InternationalOrganization}
+	other := people.Organization{Name: "OSCE/ODIHR", Kind: people.InternationalOrganization}
+	for _, o := range []*people.Organization{&org, &other} {
+		if err := db.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := people.Mission{OrganizationID: org.ID, ElectionID: eid, Name: "CIS Observer Mission"}
+	foreign := people.Mission{OrganizationID: other.ID, ElectionID: eid, Name: "ODIHR EOM"}
+	for _, x := range []*people.Mission{&m, &foreign} {
+		if err := db.CreateMission(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := people.Observer{Kind: people.KindObserver, FullName: "Head Person", OrganizationID: org.ID, Status: people.Applied}
+	if err := db.CreateObserver(ctx, &o, 0); err != nil {
+		t.Fatal(err)
+	}
+	post := func(mission int64, role string) int {
+		resp := f.do("POST", "/observers/"+itoa(o.ID)+"/mission", admin, "application/x-www-form-urlencoded",
+			strings.NewReader("mission_id="+itoa(mission)+"&mission_role="+role))
+		return resp.StatusCode
+	}
+	if code := post(m.ID, "head"); code != 303 {
+		t.Fatalf("set head of mission: %d", code)
+	}
+	got, err := db.Observer(ctx, o.ID)
+	if err != nil || got.MissionID != m.ID || got.MissionRole != people.MissionHead {
+		t.Errorf("observer = mission %d role %q, %v", got.MissionID, got.MissionRole, err)
+	}
+	if code := post(foreign.ID, "member"); code != 422 {
+		t.Errorf("another organisation's mission: %d, want 422", code)
+	}
+	if code := post(m.ID, "king"); code != 422 {
+		t.Errorf("unknown role: %d, want 422", code)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/election"
 	"github.com/baqylau/baqylau/internal/locale"
+	"github.com/baqylau/baqylau/internal/people"
 )
 
 //go:embed templates/*.html
@@ -164,6 +165,11 @@ func (v *view) IsStaff() bool {
 func (v *view) IsTrainingStaff() bool {
 	return v.User != nil && (v.User.Role == auth.Admin || v.User.Role == auth.Coordinator ||
 		v.User.Role == auth.RegionalCoordinator || v.User.Role == auth.Trainer)
+}
+
+// MissionRoles lists the places in a mission, for forms.
+func (v *view) MissionRoles() []people.MissionRole {
+	return []people.MissionRole{people.MissionMember, people.DelegationHead, people.MissionHead}
 }
 
 // IsHQStaff reports whether the user works an incident queue.
