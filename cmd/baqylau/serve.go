@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/baqylau/baqylau/internal/channel"
 	"github.com/baqylau/baqylau/internal/report"
 	"github.com/baqylau/baqylau/internal/triage"
 	"github.com/baqylau/baqylau/internal/web"
@@ -54,6 +55,21 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopLive()
+	// HQ's advice reaches observers through the channel they used; the
+	// worker outlives the HTTP drain like the ingester.
+	deliver, err := deliverer(log)
+	if err != nil {
+		return err
+	}
+	deliver.Outbox = db
+	deliver.Start(context.Background())
+	defer func() {
+		drainCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := deliver.Shutdown(drainCtx); err != nil {
+			log.Error("delivery shutdown", "err", err)
+		}
+	}()
 	srv, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db,
 		Ingest: triage.Notifying{Ingester: ingest, Broker: live, Log: log}, Live: live, StreamsDone: ctx.Done(),
 		Sessions: db.Sessions(), Ready: db.Ping, Log: log, PublicURL: *publicURL,
@@ -93,4 +109,32 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// deliverer configures the delivery of HQ's advice from the environment
+// only (secrets do not belong in flags, which show in ps):
+// BAQYLAU_TELEGRAM_TOKEN for Telegram; BAQYLAU_TWILIO_ACCOUNT_SID,
+// BAQYLAU_TWILIO_AUTH_TOKEN and BAQYLAU_TWILIO_FROM (or
+// BAQYLAU_TWILIO_MESSAGING_SERVICE_SID) for SMS; BAQYLAU_TELEGRAM_API_URL
+// and BAQYLAU_TWILIO_API_URL point at other servers (tests, proxies).
+// Without them a channel is off and its messages wait for a node that has
+// it; advice read on the web is marked delivered in any case.
+func deliverer(log *slog.Logger) (*channel.Deliverer, error) {
+	d := &channel.Deliverer{Log: log}
+	if token := os.Getenv("BAQYLAU_TELEGRAM_TOKEN"); token != "" {
+		b, err := channel.NewBot(token, os.Getenv("BAQYLAU_TELEGRAM_API_URL"))
+		if err != nil {
+			return nil, err
+		}
+		d.Bot = b
+	}
+	sid, token := os.Getenv("BAQYLAU_TWILIO_ACCOUNT_SID"), os.Getenv("BAQYLAU_TWILIO_AUTH_TOKEN")
+	from, service := os.Getenv("BAQYLAU_TWILIO_FROM"), os.Getenv("BAQYLAU_TWILIO_MESSAGING_SERVICE_SID")
+	if sid != "" && token != "" && (from != "" || service != "") {
+		d.SMS = &channel.Twilio{AccountSID: sid, AuthToken: token, From: from, MessagingServiceSID: service,
+			BaseURL: os.Getenv("BAQYLAU_TWILIO_API_URL")}
+	} else if sid != "" {
+		log.Warn("delivery: SMS is off: BAQYLAU_TWILIO_ACCOUNT_SID needs BAQYLAU_TWILIO_AUTH_TOKEN and BAQYLAU_TWILIO_FROM or BAQYLAU_TWILIO_MESSAGING_SERVICE_SID")
+	}
+	return d, nil
 }
