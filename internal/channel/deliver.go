@@ -18,36 +18,6 @@ import (
 	"github.com/baqylau/baqylau/internal/triage"
 )
 
-// Delivery of HQ's advice to observers (triage.ObserverMessage), through
-// the channel the observer reported by:
-//
-//   - telegram: sendMessage to the chat most recently linked to the
-//     observer. With no chat linked (the observer unlinked since) it
-//     goes by SMS when SMS is set up and the observer has a phone;
-//     otherwise the attempt fails and is retried, since the observer may
-//     link again.
-//   - sms: one message through Twilio to the observer's phone; Twilio
-//     splits it into segments that the phone joins again. A body over
-//     MaxSMSChars is cut at a word with "…" (the whole advice stays on
-//     the observer's pages). An observer without a phone cannot be
-//     reached by SMS: given up at once.
-//   - web, api and phone (entered by HQ for the observer): the observer
-//     reads the advice on their station page, the channel they use, so
-//     the message is marked delivered at once, via "web", without
-//     sending anything.
-//
-// Delivery is at least once: a message is claimed for Lease, sent and
-// then marked delivered. Should the node stop between the send and the
-// mark, the lease runs out and the message is sent again; on the happy
-// path it is sent once, and two nodes never claim the same message. A
-// failed attempt is retried after a backoff doubling from MinBackoff to
-// MaxBackoff; after MaxAttempts, or at once when a retry cannot help (an
-// invalid number, a bot blocked by the user), the message is given up:
-// it stays undelivered, shown as pending to HQ, who can phone instead,
-// and the observer still sees it on their pages. A node claims only the
-// channels it can serve: a message for Telegram waits for a node with the
-// bot (or with SMS, its fallback).
-
 // Ways a message is delivered (store: delivered_via).
 const (
 	ViaTelegram = "telegram"
@@ -92,9 +62,39 @@ const (
 	maxTelegramChars = 4096
 )
 
-// Deliverer is the background worker that delivers HQ's advice. Set its
-// fields, then Start it; Shutdown stops it. The zero values of the
-// durations and counts take the defaults above.
+// Deliverer is the background worker that delivers HQ's advice to
+// observers (triage.ObserverMessage) through the channel the observer
+// reported by:
+//
+//   - telegram: sendMessage to the chat most recently linked to the
+//     observer. With no chat linked (the observer unlinked since) it
+//     goes by SMS when SMS is set up and the observer has a phone;
+//     otherwise the attempt fails and is retried, since the observer may
+//     link again.
+//   - sms: one message through Twilio to the observer's phone; Twilio
+//     splits it into segments that the phone joins again. A body over
+//     MaxSMSChars is cut at a word with "…" (the whole advice stays on
+//     the observer's pages). An observer without a phone cannot be
+//     reached by SMS: given up at once.
+//   - web, api and phone (entered by HQ for the observer): the observer
+//     reads the advice on their station page, the channel they use, so
+//     the message is marked delivered at once, via "web", without
+//     sending anything.
+//
+// Delivery is at least once: a message is claimed for Lease, sent and
+// then marked delivered. Should the node stop between the send and the
+// mark, the lease runs out and the message is sent again; on the happy
+// path it is sent once, and two nodes never claim the same message. A
+// failed attempt is retried after a backoff doubling from MinBackoff to
+// MaxBackoff; after MaxAttempts, or at once when a retry cannot help (an
+// invalid number, a bot blocked by the user), the message is given up:
+// it stays undelivered, shown as pending to HQ, who can phone instead,
+// and the observer still sees it on their pages. A node claims only the
+// channels it can serve: a message for Telegram waits for a node with the
+// bot (or with SMS, its fallback).
+//
+// Set its fields, then Start it; Shutdown stops it. The zero values of
+// the durations and counts take the defaults above.
 type Deliverer struct {
 	Outbox Outbox
 	// Bot sends Telegram messages (nil: no Telegram).

@@ -44,6 +44,7 @@ type TwilioError struct {
 	Message string // Twilio's message
 }
 
+// Error implements error.
 func (e *TwilioError) Error() string {
 	return fmt.Sprintf("twilio: status %d, code %d: %s", e.Status, e.Code, e.Message)
 }
