@@ -46,6 +46,7 @@ func (s *Server) routes() []route {
 		s.channelRoutes(),
 		s.hqRoutes(),
 		s.turnoutRoutes(),
+		s.pressRoutes(),
 	} {
 		all = append(all, area...)
 	}
