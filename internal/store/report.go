@@ -129,9 +129,10 @@ func (db *DB) StationCounts(ctx context.Context, electionID int64, station strin
 func insertIdempotent(ctx context.Context, c conn, table string, cols []string, rows [][]any,
 	ids []string, first []int, acks []report.Ack) error {
 	inserted := make(map[string]int64, len(rows))
-	per := saveParams / len(cols)
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
+	for start := 0; start < len(rows); {
+		n := chunkRows(c.dialect, len(rows)-start, saveParams/len(cols))
+		chunk := rows[start : start+n]
+		start += n
 		args := make([]any, 0, len(chunk)*len(cols))
 		for _, r := range chunk {
 			args = append(args, r...)
@@ -174,6 +175,24 @@ func insertIdempotent(ctx context.Context, c conn, table string, cols []string, 
 		}
 	}
 	return nil
+}
+
+// sqliteChunks are the row counts of the INSERTs SQLite is given: a few
+// fixed sizes, so that each is prepared once and reused (see
+// conn.queryPrepared) instead of parsed for every batch.
+var sqliteChunks = []int{128, 32, 8, 1}
+
+// chunkRows says how many of the remaining rows the next INSERT takes.
+func chunkRows(dialect string, remaining, most int) int {
+	if dialect != SQLite {
+		return min(remaining, most)
+	}
+	for _, n := range sqliteChunks {
+		if n <= remaining && n <= most {
+			return n
+		}
+	}
+	return 1
 }
 
 // saveParams bounds the parameters of one INSERT of SaveReports and
@@ -219,7 +238,7 @@ func insertQuery(table string, cols []string, n int) string {
 // scanIDs runs an INSERT ... RETURNING id, client_id and adds what it
 // returns to ids.
 func scanIDs(ctx context.Context, c conn, query string, args []any, ids map[string]int64) error {
-	rows, err := c.query(ctx, query, args...)
+	rows, err := c.queryPrepared(ctx, query, args...)
 	if err != nil {
 		return err
 	}

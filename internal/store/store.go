@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -35,6 +36,10 @@ type DB struct {
 	// SQLite (WAL lets them read while the writer writes), write on PostgreSQL.
 	read     *sql.DB
 	sessions *SessionStore
+	// stmts keeps statements prepared on the SQLite writer, by query text,
+	// for the hot path of ingestion: SQLite otherwise parses every INSERT
+	// anew. (pgx caches prepared statements by itself.)
+	stmts sync.Map
 }
 
 // Open opens the database named by dsn and brings its schema up to date. A
@@ -66,6 +71,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := db.Migrate(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	if err := db.prepareHot(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
@@ -131,7 +139,12 @@ func (db *DB) firstPing(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	db.stmts.Range(func(_, v any) bool {
+		err = errors.Join(err, v.(*sql.Stmt).Close())
+		return true
+	})
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -212,6 +225,44 @@ type querier interface {
 type conn struct {
 	q       querier
 	dialect string
+	// tx and db are set inside inTx, for prepared statements.
+	tx *sql.Tx
+	db *DB
+}
+
+// queryPrepared runs a query with a statement prepared on the SQLite
+// writer when Open prepared one for it (see prepareHot), so that it is not
+// parsed again for every batch; otherwise it is query.
+func (c conn) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if c.tx != nil && c.db != nil {
+		if v, ok := c.db.stmts.Load(query); ok {
+			return c.tx.StmtContext(ctx, v.(*sql.Stmt)).QueryContext(ctx, args...)
+		}
+	}
+	return c.query(ctx, query, args...)
+}
+
+// prepareHot prepares the INSERTs of ingestion on the SQLite writer. It
+// runs at Open, before any transaction: the writer has one connection, so
+// a statement cannot be prepared on it while a transaction holds it.
+func (db *DB) prepareHot(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	for _, t := range []struct {
+		table string
+		cols  []string
+	}{{"reports", reportCols}, {"incidents", incidentCols}} {
+		for _, n := range sqliteChunks {
+			q := insertQuery(t.table, t.cols, n)
+			stmt, err := db.write.PrepareContext(ctx, rebind(db.dialect, q))
+			if err != nil {
+				return fmt.Errorf("store: prepare insert of %d %s: %w", n, t.table, err)
+			}
+			db.stmts.Store(q, stmt)
+		}
+	}
+	return nil
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -227,10 +278,10 @@ func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 // reader returns a conn for read-only queries.
-func (db *DB) reader() conn { return conn{db.read, db.dialect} }
+func (db *DB) reader() conn { return conn{q: db.read, dialect: db.dialect} }
 
 // writer returns a conn for single-statement writes.
-func (db *DB) writer() conn { return conn{db.write, db.dialect} }
+func (db *DB) writer() conn { return conn{q: db.write, dialect: db.dialect} }
 
 // inTx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(c conn) error) (err error) {
@@ -246,7 +297,7 @@ func (db *DB) inTx(ctx context.Context, fn func(c conn) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(conn{tx, db.dialect}); err != nil {
+	if err := fn(conn{q: tx, dialect: db.dialect, tx: tx, db: db}); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
