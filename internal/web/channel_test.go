@@ -138,36 +138,7 @@ func newChannelFixture(t *testing.T, db *store.DB, api *fakeBotAPI) *fixture {
 // to a station and signed in.
 func (f *fixture) phoneObserver(t *testing.T, admin string, electionID int64, station, phone string, langs ...string) (*browser, people.Observer) {
 	t.Helper()
-	ctx := context.Background()
-	org := people.Organization{Name: "Phones of " + station + phone, Kind: people.DomesticNGO}
-	if err := f.db.CreateOrganization(ctx, &org); err != nil {
-		t.Fatal(err)
-	}
-	o := people.Observer{Kind: people.KindObserver, FullName: "Observer " + phone, OrganizationID: org.ID, Status: people.Applied,
-		Languages: langs, Personal: people.Personal{Phone: phone}}
-	if err := f.db.CreateObserver(ctx, &o, 0); err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range []string{"trained", "accredited"} {
-		if resp := f.do("POST", "/api/v1/observers/"+itoa(o.ID)+"/status", admin, "application/json", strings.NewReader(`{"status":"`+st+`"}`)); resp.StatusCode != 200 {
-			t.Fatalf("→ %s: %d", st, resp.StatusCode)
-		}
-	}
-	if resp := f.do("POST", "/api/v1/elections/"+itoa(electionID)+"/assignments", admin, "application/json", strings.NewReader(`{"observer":"`+o.Number+`","station":"`+station+`"}`)); resp.StatusCode != 201 {
-		t.Fatalf("assign: %d", resp.StatusCode)
-	}
-	desk := newBrowser(t, f)
-	desk.c.Transport = bearer{admin, desk.c.Transport}
-	_, page := desk.post("/observers/"+itoa(o.ID)+"/credentials", nil)
-	link := regexp.MustCompile(`id="signin-link">[^<]*(/o/[A-Za-z0-9_-]+)<`).FindStringSubmatch(page)
-	if link == nil {
-		t.Fatal("no sign-in link issued")
-	}
-	b := newBrowser(t, f)
-	if code, _ := b.get(link[1]); code != 200 {
-		t.Fatalf("observer sign-in: %d", code)
-	}
-	return b, o
+	return f.deployed(admin, electionID, station, people.Observer{FullName: "Observer " + phone, Languages: langs, Personal: people.Personal{Phone: phone}})
 }
 
 // sms posts an SMS as Twilio does; sign is false to leave the signature

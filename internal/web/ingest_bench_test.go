@@ -148,24 +148,8 @@ func postReports(b *testing.B, url, token string, stations int) {
 		warm <- struct{}{}
 		go func() {
 			defer func() { <-warm }()
-			body := fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T08:00:00+06:00","answers":{"checkpoint":"10:00","ballots_cast":0}}`,
-				uuid.NewString(), i)
-			req, err := http.NewRequest("POST", url, strings.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			req.Header.Set("Content-Type", "application/json")
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T08:00:00+06:00","answers":{"checkpoint":"10:00","ballots_cast":0}}`,
+				uuid.NewString(), i))
 		}()
 	}
 	for range cap(warm) {
@@ -176,30 +160,37 @@ func postReports(b *testing.B, url, token string, stations int) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := seq.Add(1)
-			body := fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T%02d:%02d:%02d+06:00","answers":{"checkpoint":"12:00","ballots_cast":%d}}`,
-				uuid.NewString(), n%int64(stations), 8+(n/3600)%11, (n/60)%60, n%60, n)
-			req, err := http.NewRequest("POST", url, strings.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			req.Header.Set("Content-Type", "application/json")
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			var buf bytes.Buffer
-			_, _ = io.Copy(&buf, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				b.Errorf("status %d: %s", resp.StatusCode, buf.String())
+			if !post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T%02d:%02d:%02d+06:00","answers":{"checkpoint":"12:00","ballots_cast":%d}}`,
+				uuid.NewString(), n%int64(stations), 8+(n/3600)%11, (n/60)%60, n%60, n)) {
 				return
 			}
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+}
+
+// post sends one report and reports whether it was stored.
+func post(b *testing.B, client *http.Client, url, token, body string) bool {
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	var buf bytes.Buffer
+	_, _ = io.Copy(&buf, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b.Errorf("status %d: %s", resp.StatusCode, buf.String())
+		return false
+	}
+	return true
 }

@@ -21,14 +21,21 @@ import (
 // deployedObserver registers an accredited observer assigned to a
 // station and returns a browser signed in as them (by personal link).
 func (f *fixture) deployedObserver(admin string, electionID int64, station string) (*browser, people.Observer) {
+	return f.deployed(admin, electionID, station, people.Observer{FullName: "Observer " + station})
+}
+
+// deployed registers o (name, languages, phone as given) in an
+// organisation of its own, accredits it, assigns it to a station and
+// signs it in by its personal link.
+func (f *fixture) deployed(admin string, electionID int64, station string, o people.Observer) (*browser, people.Observer) {
 	t := f.t
 	t.Helper()
 	ctx := context.Background()
-	org := people.Organization{Name: "Observers of " + station, Kind: people.DomesticNGO}
+	org := people.Organization{Name: "Observers of " + station + " " + o.FullName, Kind: people.DomesticNGO}
 	if err := f.db.CreateOrganization(ctx, &org); err != nil {
 		t.Fatal(err)
 	}
-	o := people.Observer{Kind: people.KindObserver, FullName: "Observer " + station, OrganizationID: org.ID, Status: people.Applied}
+	o.Kind, o.OrganizationID, o.Status = people.KindObserver, org.ID, people.Applied
 	if err := f.db.CreateObserver(ctx, &o, 0); err != nil {
 		t.Fatal(err)
 	}
