@@ -26,8 +26,12 @@ type Submitter struct {
 		SubmitReport(ctx context.Context, r Report) (Ack, error)
 		SubmitIncident(ctx context.Context, i IncidentReport) (Ack, error)
 	}
-	// Forms returns the current form definitions (default: DefaultForms).
+	// Forms returns the current form definitions (default: the adjusted
+	// ones in Stored, each in place of its default).
 	Forms func() []Form
+	// Stored keeps the form definitions an admin adjusted (nil: the
+	// defaults only).
+	Stored FormStore
 
 	// Election-day answers that change rarely are kept for a few seconds
 	// (per node), so that a report costs no more reads than it must.
@@ -36,6 +40,41 @@ type Submitter struct {
 	stations    *memo.Cache[stationKey, election.Station]
 	assignments *memo.Cache[assignmentKey, bool]
 	counts      *memo.Cache[stationKey, *stationCounts]
+	current     *memo.Cache[struct{}, []Form]
+}
+
+// FormStore keeps the form definitions an admin adjusted. Every version
+// is kept; the highest of a code is in use.
+type FormStore interface {
+	// SaveForm stores f as the next version of its code, setting Version.
+	SaveForm(ctx context.Context, f *Form, by int64) error
+	// Forms returns the latest adjusted version of each form that has one.
+	Forms(ctx context.Context) ([]Form, error)
+}
+
+// CurrentForms returns the forms in use: the defaults, each replaced by
+// its latest adjusted version if there is one.
+func CurrentForms(ctx context.Context, fs FormStore) ([]Form, error) {
+	forms := DefaultForms()
+	stored, err := fs.Forms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range stored {
+		for i := range forms {
+			if forms[i].Code == f.Code {
+				forms[i] = f
+			}
+		}
+	}
+	return forms, nil
+}
+
+// FormsChanged makes this node read the forms again at once (other nodes
+// within formsTTL).
+func (s *Submitter) FormsChanged() {
+	s.caches()
+	s.current.Forget(struct{}{})
 }
 
 type stationKey struct {
@@ -58,6 +97,8 @@ const (
 	// countsTTL bounds how long reports that other nodes took stay unseen
 	// by this node's rules (their flags are advice, and HQ sees all).
 	countsTTL = 10 * time.Second
+	// formsTTL bounds how long an adjusted form takes to reach other nodes.
+	formsTTL = 5 * time.Second
 )
 
 func (s *Submitter) caches() {
@@ -66,6 +107,7 @@ func (s *Submitter) caches() {
 		s.stations = memo.New[stationKey, election.Station](stationTTL, 200_000)
 		s.assignments = memo.New[assignmentKey, bool](assignmentTTL, 200_000)
 		s.counts = memo.New[stationKey, *stationCounts](countsTTL, 200_000)
+		s.current = memo.New[struct{}, []Form](formsTTL, 1)
 	})
 }
 
@@ -106,17 +148,29 @@ func ValidClientID(id string) error {
 	return nil
 }
 
+// CurrentForms returns the forms in use, read at most every formsTTL.
+func (s *Submitter) CurrentForms(ctx context.Context) ([]Form, error) {
+	switch {
+	case s.Forms != nil:
+		return s.Forms(), nil
+	case s.Stored == nil:
+		return sharedForms(), nil
+	}
+	s.caches()
+	return s.current.Get(struct{}{}, func() ([]Form, error) { return CurrentForms(ctx, s.Stored) })
+}
+
 // defaultForms are built once: DefaultForms makes fresh copies each call.
 var sharedForms = sync.OnceValue(DefaultForms)
 
 // Form returns the current definition of a form. The result is shared:
 // callers must not change it.
 func (s *Submitter) Form(code FormCode) (Form, bool) {
-	forms := s.Forms
-	if forms == nil {
-		forms = sharedForms
+	forms, err := s.CurrentForms(context.Background())
+	if err != nil {
+		forms = sharedForms() // the database is unreachable: keep taking reports
 	}
-	for _, f := range forms() {
+	for _, f := range forms {
 		if f.Code == code {
 			return f, true
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ func (s *Server) reportRoutes() []route {
 		{pattern: "POST /api/v1/elections/{id}/reports", roles: reporters, api: true, h: s.apiSubmitReport},
 		{pattern: "POST /api/v1/elections/{id}/incidents", roles: reporters, api: true, h: s.apiSubmitIncident},
 		{pattern: "GET /api/v1/forms", roles: anyUser, api: true, h: s.apiForms},
+		{pattern: "POST /api/v1/forms", roles: []auth.Role{auth.Admin}, api: true, h: s.apiSaveForm},
 		{pattern: "GET /api/v1/incident-categories", roles: anyUser, api: true, h: s.apiIncidentCategories},
 	}
 }
@@ -153,7 +155,37 @@ type apiIncident struct {
 }
 
 func (s *Server) apiForms(w http.ResponseWriter, r *http.Request) {
-	s.writeJSON(w, http.StatusOK, map[string]any{"forms": report.DefaultForms()})
+	forms, err := s.submit.CurrentForms(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, map[string]any{"forms": forms})
+}
+
+// apiSaveForm takes an adjusted form definition (JSON, as GET /forms gives
+// it) and puts it in use as the form's next version; reports keep the
+// version they were filled in.
+func (s *Server) apiSaveForm(w http.ResponseWriter, r *http.Request) {
+	if s.submit.Stored == nil {
+		s.apiError(w, r, baqylau.Errorf(baqylau.EINVALID, "this server keeps no adjusted forms"))
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, report.MaxFormBytes))
+	if err != nil {
+		s.apiError(w, r, baqylau.Errorf(baqylau.EINVALID, "the definition is larger than %d bytes", report.MaxFormBytes))
+		return
+	}
+	f, err := report.ParseForm(data)
+	if err == nil {
+		err = s.submit.Stored.SaveForm(r.Context(), &f, userID(r))
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.submit.FormsChanged()
+	s.writeJSON(w, http.StatusCreated, f)
 }
 
 func (s *Server) apiIncidentCategories(w http.ResponseWriter, r *http.Request) {

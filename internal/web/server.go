@@ -116,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.SecureCookies
 	s := &Server{cfg: cfg, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
-		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest},
+		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest, Stored: formStore(cfg.Reports)},
 		tokens: memo.New[string, auth.User](tokenTTL, 100_000)}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.guard(rt))
@@ -134,6 +134,15 @@ func (s *Server) Handler() http.Handler {
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)
 	return h
+}
+
+// formStore is where adjusted forms are kept: the report store, when it
+// keeps them.
+func formStore(r report.Store) report.FormStore {
+	if fs, ok := r.(report.FormStore); ok {
+		return fs
+	}
+	return nil
 }
 
 // securityHeaders sets the headers every response carries.
