@@ -31,6 +31,8 @@ func (s *Server) turnoutRoutes() []route {
 		{pattern: "GET /api/v1/elections/{id}/turnout", roles: staff, api: true, h: t.apiTurnout},
 		{pattern: "GET /api/v1/elections/{id}/turnout/series", roles: staff, api: true, h: t.apiTurnoutSeries},
 		{pattern: "GET /api/v1/elections/{id}/closing", roles: staff, api: true, h: t.apiClosing},
+		{pattern: "GET /elections/{id}/turnout/districts", roles: staff, h: t.showDistricts},
+		{pattern: "GET /api/v1/elections/{id}/turnout/districts", roles: staff, api: true, h: t.apiDistricts},
 	}
 }
 
