@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/baqylau/baqylau/internal/chart"
@@ -21,11 +22,13 @@ const chartsTTL = 10 * time.Second
 
 // pressCharts are the press centre's pictures, as inline SVG.
 type pressCharts struct {
-	Turnout    template.HTML // turnout over the day
-	Map        template.HTML // the tile map shaded by turnout
-	World      template.HTML // stations abroad; empty when none has coordinates
-	ByCategory template.HTML
-	ByRegion   template.HTML
+	Turnout template.HTML // turnout over the day
+	Map     template.HTML // the tile map shaded by turnout
+	// IncidentMap is the tile map shaded by incidents per 100 stations.
+	IncidentMap template.HTML
+	World       template.HTML // stations abroad; empty when none has coordinates
+	ByCategory  template.HTML
+	ByRegion    template.HTML
 	// Abroad lists stations abroad by country when they have no
 	// coordinates.
 	Abroad []tally.Part
@@ -121,9 +124,31 @@ func (p *press) drawCharts(ctx context.Context, v *view, e election.Election, t 
 		sortBars(reg.Bars)
 		if len(incidents) > 0 {
 			c.ByCategory, c.ByRegion = svg(cat.SVG()), svg(reg.SVG())
+			c.IncidentMap = svg(incidentMap(v, t, byRegion).SVG())
 		}
 	}
 	return c, nil
+}
+
+// incidentMap shades the tile map by incidents per 100 stations of each
+// region: a rate, so that large regions do not look worse for being large.
+func incidentMap(v *view, t tally.Turnout, byRegion map[string]int) chart.TileMap {
+	m := chart.TileMap{ID: "chart-incident-map", Title: v.T("press.chart.incident_map"), Desc: v.T("press.chart.incident_map_desc"),
+		Legend: v.T("press.chart.incident_rate"), NoData: v.T("press.chart.no_data"), Tiles: map[string]chart.TileValue{}}
+	for _, part := range t.ByRegion {
+		tv := chart.TileValue{Name: v.RegionName(part.Code), Short: shortRegion(part.Code, v.Lang)}
+		if part.StationsTotal > 0 {
+			rate := float64(byRegion[part.Code]) * 100 / float64(part.StationsTotal)
+			tv.Value, tv.Text, tv.HasValue = rate, strconv.FormatFloat(rate, 'f', 1, 64), true
+		}
+		m.Tiles[part.Code] = tv
+	}
+	for _, code := range chart.GridCodes() {
+		if _, ok := m.Tiles[code]; !ok {
+			m.Tiles[code] = chart.TileValue{Name: v.RegionName(code), Short: shortRegion(code, v.Lang)}
+		}
+	}
+	return m
 }
 
 // sortBars puts the largest first, then by label.
