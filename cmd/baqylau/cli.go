@@ -367,6 +367,12 @@ func (e env) loadDemo(ctx context.Context, db *store.DB) error {
 	}
 	fmt.Fprintf(e.stdout, "demo observers: %d international from %d organisations and %d states, %d in all with %d journalists; %d accredited, %d deployed (%d station assignments)\n",
 		ps.International, ps.InternationalOrganizations, ps.Countries, ps.Observers, ps.Journalists, ps.Accredited, ps.Deployed, ps.Assignments)
+	day, err := demo.LoadDay(ctx, db, db, db, sum.ElectionID, demo.Options{})
+	if err != nil {
+		return fmt.Errorf("load demo election day: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "demo election day: %d reports from %d stations and %d incidents (%d reports and %d incidents new)\n",
+		day.Reports, day.StationsReporting, day.Incidents, day.StoredReports, day.StoredIncidents)
 	token, _, err := auth.NewToken()
 	if err != nil {
 		return err
