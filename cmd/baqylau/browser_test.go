@@ -90,11 +90,13 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("form.form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#new-election")),
 	)
-	step("switch to Kazakh", chromedp.Click(chromedp.CSS(`a[hreflang="kk"]`)), chromedp.WaitVisible(chromedp.CSS("#new-election")))
+	// Each wait names an element only the page being opened has: the page
+	// being left may have the same heading, and acting on it fails.
+	step("switch to Kazakh", chromedp.Click(chromedp.CSS(`a[hreflang="kk"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="kk"] #new-election`)))
 	if got := text("#new-election"); got != "Жаңа сайлау" {
 		t.Errorf("heading in Kazakh = %q", got)
 	}
-	step("switch to English", chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS("#new-election")))
+	step("switch to English", chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #new-election`)))
 	if got := text("#new-election"); got != "New election" {
 		t.Errorf("heading in English = %q", got)
 	}
@@ -109,7 +111,7 @@ func TestBrowser(t *testing.T) {
 	step("import stations",
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
 		chromedp.Submit(chromedp.CSS("#file")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
+		chromedp.WaitVisible(chromedp.CSS("#q")), // the station list, where the import leads
 	)
 	if got := text(".flash"); !strings.Contains(got, "3 stations created") {
 		t.Errorf("after import: %q", got)
@@ -117,7 +119,7 @@ func TestBrowser(t *testing.T) {
 	step("find a station",
 		chromedp.SendKeys(chromedp.CSS("#q"), "Francisco"),
 		chromedp.Submit(chromedp.CSS("#q")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href$="/stations/US-SF"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input#q[value="Francisco"]`)), // the results page
 		chromedp.Click(chromedp.CSS(`a[href$="/stations/US-SF"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#closes-ref")),
 	)
