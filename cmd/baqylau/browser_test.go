@@ -1,65 +1,20 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/baqylau/baqylau/internal/browsertest"
 	"github.com/baqylau/baqylau/internal/store"
 	"github.com/baqylau/baqylau/internal/store/storetest"
 )
 
-// chromiumPath finds Chromium: $BAQYLAU_CHROMIUM or Debian's chromium. It
-// skips the test when there is none, except under CI=true, where it fails.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	candidates := []string{os.Getenv("BAQYLAU_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium found: install Debian's chromium package (apt-get install chromium) or set BAQYLAU_CHROMIUM"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// newBrowser starts headless Chromium with the flags this machine needs.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
-
 // TestBrowser drives the real UI in Chromium: sign in, switch language,
 // create an election, import stations from a file and find a station.
 func TestBrowser(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.Start(t)
 	dsn := storetest.DSN(t, store.SQLite)
 	if _, err := cli(t, "correct horse battery staple\n", "user", "add", "--db", dsn, "--email", "admin@example.org", "--role", "admin", "--password-stdin"); err != nil {
 		t.Fatal(err)

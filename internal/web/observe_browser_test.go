@@ -6,8 +6,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -18,49 +16,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/baqylau/baqylau/internal/auth"
+	"github.com/baqylau/baqylau/internal/browsertest"
 	"github.com/baqylau/baqylau/internal/store"
 	"github.com/baqylau/baqylau/internal/store/storetest"
 )
-
-// observerChromium starts headless Chromium ($BAQYLAU_CHROMIUM or Debian's
-// chromium). It skips the test when there is none, except under CI=true,
-// where it fails.
-func observerChromium(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, c := range []string{os.Getenv("BAQYLAU_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
-		if c == "" {
-			continue
-		}
-		if p, err := exec.LookPath(c); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		msg := "no Chromium found: install Debian's chromium package (apt-get install chromium) or set BAQYLAU_CHROMIUM"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
 
 // TestObserverOfflineInChromium files a turnout figure without a network:
 // the service worker opens the pages from its cache, observe.js keeps the
@@ -68,7 +27,7 @@ func observerChromium(t *testing.T) context.Context {
 // "No network" is both Chromium's emulation and a server that drops every
 // connection, so that the service worker's own fetches fail too.
 func TestObserverOfflineInChromium(t *testing.T) {
-	ctx := observerChromium(t)
+	ctx := browsertest.Start(t)
 	db := storetest.Open(t, store.SQLite)
 	f := newFixture(t, db)
 	admin := f.user(auth.Admin, "admin@example.org")
