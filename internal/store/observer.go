@@ -557,3 +557,43 @@ func (db *DB) ResetPINFailures(ctx context.Context, observerID int64) error {
 	}
 	return nil
 }
+
+// SetObserverMission puts an observer in a mission (0: none) with a role
+// (head, delegation head or member). The mission must belong to the
+// observer's organisation.
+func (db *DB) SetObserverMission(ctx context.Context, observerID, missionID int64, role string) error {
+	err := db.inTx(ctx, func(c conn) error {
+		var org int64
+		err := c.queryRow(ctx, "SELECT organization_id FROM observers WHERE id = $1", observerID).Scan(&org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return baqylau.Errorf(baqylau.ENOTFOUND, "observer %d not found", observerID)
+		}
+		if err != nil {
+			return err
+		}
+		var mission any
+		if missionID != 0 {
+			var morg int64
+			err := c.queryRow(ctx, "SELECT organization_id FROM missions WHERE id = $1", missionID).Scan(&morg)
+			if errors.Is(err, sql.ErrNoRows) {
+				return baqylau.Errorf(baqylau.EINVALID, "mission %d does not exist", missionID)
+			}
+			if err != nil {
+				return err
+			}
+			if morg != org {
+				return baqylau.Errorf(baqylau.EINVALID, "the mission belongs to another organisation")
+			}
+			mission = missionID
+		} else {
+			role = ""
+		}
+		_, err = c.exec(ctx, "UPDATE observers SET mission_id = $1, mission_role = $2, updated_at = $3 WHERE id = $4",
+			mission, role, db.timeArg(now()), observerID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set mission of observer %d: %w", observerID, err)
+	}
+	return nil
+}

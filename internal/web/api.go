@@ -302,18 +302,9 @@ func (s *Server) apiListStations(w http.ResponseWriter, r *http.Request) {
 		}
 		sq.Abroad = &b
 	}
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"limit", &sq.Limit}, {"offset", &sq.Offset}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				s.apiError(w, r, baqylau.Errorf(baqylau.EINVALID, "%s must be a whole number ≥ 0", p.name))
-				return
-			}
-			*p.dst = n
-		}
+	if sq.Limit, sq.Offset, err = apiLimits(r); err != nil {
+		s.apiError(w, r, err)
+		return
 	}
 	if sq.Region != "" {
 		reg, ok := election.LookupRegion(sq.Region)
