@@ -1,0 +1,2 @@
+-- Reserved for operations (retention, erasure record); filled in by its change.
+SELECT 1;
