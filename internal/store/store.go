@@ -242,6 +242,17 @@ func (c conn) queryPrepared(ctx context.Context, query string, args ...any) (*sq
 	return c.query(ctx, query, args...)
 }
 
+// execPrepared is exec with a statement prepared by prepareHot, when
+// there is one.
+func (c conn) execPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if c.tx != nil && c.db != nil {
+		if v, ok := c.db.stmts.Load(query); ok {
+			return c.tx.StmtContext(ctx, v.(*sql.Stmt)).ExecContext(ctx, args...)
+		}
+	}
+	return c.exec(ctx, query, args...)
+}
+
 // prepareHot prepares the INSERTs of ingestion on the SQLite writer. It
 // runs at Open, before any transaction: the writer has one connection, so
 // a statement cannot be prepared on it while a transaction holds it.
@@ -261,6 +272,13 @@ func (db *DB) prepareHot(ctx context.Context) error {
 			}
 			db.stmts.Store(q, stmt)
 		}
+	}
+	for _, q := range hotTallyQueries() {
+		stmt, err := db.write.PrepareContext(ctx, rebind(db.dialect, q))
+		if err != nil {
+			return fmt.Errorf("store: prepare a statement of the tally: %w", err)
+		}
+		db.stmts.Store(q, stmt)
 	}
 	return nil
 }

@@ -32,18 +32,26 @@ const countsSelect = "SELECT station_code, id, observed_at, ballots_cast, form F
 const countsWhere = " AND (ballots_cast IS NOT NULL OR form = 'closing')"
 
 // tallyReports folds the reports just inserted (the acks without
-// Duplicate) into the tally, inside SaveReports' transaction.
+// Duplicate) into the tally, inside SaveReports' transaction. A station
+// whose new reports all come after its kept latest one (tally_stations)
+// is folded in from that row alone (tally.Delta.Extend); the others — the
+// first reports of a station, reports observed earlier than its latest,
+// stations whose region or voters changed — are refolded from all their
+// reports.
 func (db *DB) tallyReports(ctx context.Context, c conn, batch []report.Report, acks []report.Ack) error {
-	touched := map[int64]map[string]bool{}
+	touched := map[int64]map[string][]tally.Count{}
 	fresh := map[int64]bool{}
 	for i, r := range batch {
-		if acks[i].Duplicate || acks[i].ID == 0 || (ballotsCast(r) == nil && r.Form != report.Closing) {
+		cast := ballotsCast(r)
+		if acks[i].Duplicate || acks[i].ID == 0 || (cast == nil && r.Form != report.Closing) {
 			continue
 		}
 		if touched[r.ElectionID] == nil {
-			touched[r.ElectionID] = map[string]bool{}
+			touched[r.ElectionID] = map[string][]tally.Count{}
 		}
-		touched[r.ElectionID][r.StationCode] = true
+		n := tally.Count{ID: acks[i].ID, ObservedAt: normTime(r.ObservedAt), Closing: r.Form == report.Closing}
+		n.BallotsCast, n.HasCount = cast.(int64)
+		touched[r.ElectionID][r.StationCode] = append(touched[r.ElectionID][r.StationCode], n)
 		fresh[acks[i].ID] = true
 	}
 	elections := make([]int64, 0, len(touched))
@@ -57,8 +65,67 @@ func (db *DB) tallyReports(ctx context.Context, c conn, batch []report.Report, a
 			codes = append(codes, code)
 		}
 		slices.Sort(codes)
-		if err := db.refold(ctx, c, e, codes, fresh); err != nil {
+		if err := db.foldFresh(ctx, c, e, codes, touched[e], fresh); err != nil {
 			return fmt.Errorf("tally election %d: %w", e, err)
+		}
+	}
+	return nil
+}
+
+// foldFresh folds the new counts of some stations (codes, sorted) of an
+// election into the tally.
+func (db *DB) foldFresh(ctx context.Context, c conn, electionID int64, codes []string, counts map[string][]tally.Count, fresh map[int64]bool) error {
+	if db.dialect == Postgres {
+		// Lock the stations first, in code order, as refold does: a
+		// station's reports are then folded by one transaction at a time,
+		// whichever way.
+		if err := lockStations(ctx, c, electionID, codes); err != nil {
+			return err
+		}
+	}
+	states, dirty, err := db.readLatest(ctx, c, electionID, codes)
+	if err != nil {
+		return err
+	}
+	d := tally.NewDelta()
+	var slow []string
+	var kept []latestRow
+	for _, code := range codes {
+		cs := counts[code]
+		tally.SortCounts(cs)
+		l, ok := states[code]
+		if !ok || dirty[code] || !l.Precedes(cs[0]) {
+			slow = append(slow, code)
+			continue
+		}
+		kept = append(kept, db.latestRow(code, d.Extend(l, cs)))
+	}
+	if len(slow) > 0 {
+		if err := db.refold(ctx, c, electionID, slow, fresh); err != nil {
+			return err
+		}
+	}
+	if err := db.writeLatest(ctx, c, electionID, kept); err != nil {
+		return err
+	}
+	return applyDelta(ctx, c, electionID, d)
+}
+
+// lockStations locks the rows of some stations (codes, sorted) against
+// concurrent folds, on PostgreSQL.
+func lockStations(ctx context.Context, c conn, electionID int64, codes []string) error {
+	for start := 0; start < len(codes); start += maxParams {
+		chunk := codes[start:min(start+maxParams, len(codes))]
+		args := params{electionID}
+		ph := make([]string, len(chunk))
+		for i, code := range chunk {
+			ph[i] = args.add(code)
+		}
+		// Not FOR UPDATE: that would block the foreign-key checks of
+		// reports being inserted for the same stations meanwhile.
+		if _, err := c.exec(ctx, "SELECT code FROM stations WHERE election_id = $1 AND code IN ("+strings.Join(ph, ", ")+
+			") ORDER BY code FOR NO KEY UPDATE", args...); err != nil {
+			return fmt.Errorf("lock stations: %w", err)
 		}
 	}
 	return nil
@@ -103,6 +170,7 @@ func (db *DB) refold(ctx context.Context, c conn, electionID int64, codes []stri
 		}
 	}
 	d := tally.NewDelta()
+	var kept []latestRow
 	for _, code := range codes {
 		p, ok := now[code]
 		if !ok {
@@ -122,6 +190,12 @@ func (db *DB) refold(ctx context.Context, c conn, electionID int64, codes []stri
 		}
 		d.Station(was, old, -1)
 		d.Station(p, all, +1)
+		if len(all) > 0 {
+			kept = append(kept, db.latestRow(code, tally.LatestOf(p, all)))
+		}
+	}
+	if err := db.writeLatest(ctx, c, electionID, kept); err != nil {
+		return err
 	}
 	return applyDelta(ctx, c, electionID, d)
 }
@@ -293,7 +367,7 @@ func (db *DB) RebuildTally(ctx context.Context, electionID int64) error {
 				return err
 			}
 		}
-		for _, table := range []string{"tally_groups", "tally_steps", "tally_dirty", "tally_pending"} {
+		for _, table := range []string{"tally_groups", "tally_steps", "tally_stations", "tally_dirty", "tally_pending"} {
 			if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE election_id = $1", electionID); err != nil {
 				return err
 			}
@@ -304,8 +378,11 @@ func (db *DB) RebuildTally(ctx context.Context, electionID int64) error {
 		if err != nil {
 			return err
 		}
-		d, err := foldAll(ctx, c, electionID)
+		d, kept, err := db.foldAll(ctx, c, electionID)
 		if err != nil {
+			return err
+		}
+		if err := db.writeLatest(ctx, c, electionID, kept); err != nil {
 			return err
 		}
 		return applyDelta(ctx, c, electionID, d)
@@ -317,16 +394,17 @@ func (db *DB) RebuildTally(ctx context.Context, electionID int64) error {
 }
 
 // foldAll reads every report of an election that bears on the tally,
-// station by station, into a Delta.
-func foldAll(ctx context.Context, c conn, electionID int64) (*tally.Delta, error) {
+// station by station, into a Delta, and returns each station's state.
+func (db *DB) foldAll(ctx context.Context, c conn, electionID int64) (*tally.Delta, []latestRow, error) {
 	rows, err := c.query(ctx, `SELECT r.station_code, r.id, r.observed_at, r.ballots_cast, r.form, s.region, s.country, s.registered_voters
 		FROM reports r JOIN stations s ON s.election_id = r.election_id AND s.code = r.station_code
 		WHERE r.election_id = $1 AND (r.ballots_cast IS NOT NULL OR r.form = 'closing') ORDER BY r.station_code`, electionID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	d := tally.NewDelta()
+	var kept []latestRow
 	var (
 		cur    string
 		place  tally.Place
@@ -336,6 +414,7 @@ func foldAll(ctx context.Context, c conn, electionID int64) (*tally.Delta, error
 		if len(counts) > 0 {
 			tally.SortCounts(counts)
 			d.Station(place, counts, +1)
+			kept = append(kept, db.latestRow(cur, tally.LatestOf(place, counts)))
 		}
 		counts = counts[:0]
 	}
@@ -345,7 +424,7 @@ func foldAll(ctx context.Context, c conn, electionID int64) (*tally.Delta, error
 		var cast sql.NullInt64
 		var p tally.Place
 		if err := rows.Scan(&code, &n.ID, timeScan{&n.ObservedAt}, &cast, &form, &p.Region, &p.Country, &p.RegisteredVoters); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		n.BallotsCast, n.HasCount, n.Closing = cast.Int64, cast.Valid, form == string(report.Closing)
 		if code != cur {
@@ -355,10 +434,10 @@ func foldAll(ctx context.Context, c conn, electionID int64) (*tally.Delta, error
 		counts = append(counts, n)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	flush()
-	return d, nil
+	return d, kept, nil
 }
 
 const groupCols = "region, country, stations_total, registered_voters, stations_reporting, reporting_registered, ballots_cast, stations_closed"

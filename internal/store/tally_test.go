@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -260,6 +262,48 @@ func TestClosingSlots(t *testing.T) {
 		}
 		if len(list) != 1 || list[0].Station.Code != "US1" || !list[0].Closed || list[0].Station.City != "San Francisco" {
 			t.Errorf("closing stations = %+v", list)
+		}
+	})
+}
+
+// TestTallyKeptStateMatchesRebuild saves random days of reports — mostly
+// in order of observation, some late, some closing, with sub-second times
+// and ties — and checks the sums kept from each station's latest state
+// against a rebuild, twice: the second round folds onto the states the
+// rebuild wrote.
+func TestTallyKeptStateMatchesRebuild(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := tallyFixture(t, db)
+		rng := rand.New(rand.NewPCG(7, 11))
+		stations := []string{"A", "B", "C", "US1", "US2", "DE1"}
+		clock := map[string]time.Time{}
+		seq := 0
+		for round := range 2 {
+			for range 25 {
+				var batch []report.Report
+				for range 1 + rng.IntN(8) {
+					st := stations[rng.IntN(len(stations))]
+					if clock[st].IsZero() {
+						clock[st] = time.Date(2026, 3, 15, 2, 0, 0, 0, time.UTC)
+					}
+					at := clock[st].Add(time.Duration(rng.IntN(600)) * 100 * time.Millisecond)
+					if rng.IntN(5) == 0 {
+						at = clock[st].Add(-time.Duration(rng.IntN(3600)) * time.Second) // late
+					} else {
+						clock[st] = at
+					}
+					seq++
+					id := "k" + strconv.Itoa(seq)
+					if rng.IntN(6) == 0 {
+						batch = append(batch, closingReport(e.ID, id, st, at, strconv.Itoa(rng.IntN(900))))
+					} else {
+						batch = append(batch, turnoutReport(e.ID, id, st, at, rng.IntN(900)))
+					}
+				}
+				tallySave(t, db, batch...)
+			}
+			t.Logf("round %d: %d reports", round, seq)
+			checkRebuild(t, db, e.ID)
 		}
 	})
 }

@@ -85,35 +85,100 @@ func SortCounts(counts []Count) {
 // hold, per minute, the change of the figure at that minute: count minus
 // the previous count.
 func (d *Delta) Station(p Place, counts []Count, sign int64) {
-	g := GroupKey{p.Region, p.Country}
-	var live Sums
-	var prev int64
-	reporting, closed := false, false
+	l := Latest{Place: p}
+	d.steps(&l, counts, sign)
+	d.live(l, sign)
+}
+
+// Latest is where a station's reports leave its figures: the latest of
+// them in the order of SortCounts, the latest count and whether the
+// station has closed, and the place it is counted with. The store keeps
+// one per station, so that reports observed after the latest (the usual
+// case) are folded in with Extend, without re-reading the station's
+// earlier reports.
+type Latest struct {
+	Place
+	// At and ID name the latest report (of any kind that bears on the
+	// tally); zero before the first.
+	At time.Time
+	ID int64
+	// Reporting is true once the station has a count; BallotsCast is its
+	// latest count.
+	Reporting   bool
+	BallotsCast int64
+	Closed      bool
+}
+
+// LatestOf returns the state counts (sorted by SortCounts) leave a
+// station at p in.
+func LatestOf(p Place, counts []Count) Latest {
+	l := Latest{Place: p}
+	NewDelta().steps(&l, counts, 0)
+	return l
+}
+
+// Precedes reports whether c comes after the latest report in the order
+// of SortCounts, so that Extend may fold it in.
+func (l Latest) Precedes(c Count) bool {
+	if l.ID == 0 {
+		return true
+	}
+	if d := c.ObservedAt.Compare(l.At); d != 0 {
+		return d > 0
+	}
+	return c.ID > l.ID
+}
+
+// Extend adds to d what counts change, given the station's state l
+// before them: counts must be sorted by SortCounts and each one must come
+// after l (l.Precedes). The result is the same as taking the station's
+// contribution with all its reports out (Station with sign −1) and putting
+// it back with counts added (+1), without the earlier reports. It returns
+// the new state.
+func (d *Delta) Extend(l Latest, counts []Count) Latest {
+	d.live(l, -1)
+	d.steps(&l, counts, +1)
+	d.live(l, +1)
+	return l
+}
+
+// steps adds sign times the steps of counts, folded onto the state l, and
+// advances l past them.
+func (d *Delta) steps(l *Latest, counts []Count, sign int64) {
+	g := GroupKey{l.Region, l.Country}
 	for _, c := range counts {
 		var step Sums
 		if c.HasCount {
-			if !reporting {
-				reporting = true
-				step.StationsReporting, step.ReportingRegistered = 1, p.RegisteredVoters
+			if !l.Reporting {
+				l.Reporting = true
+				step.StationsReporting, step.ReportingRegistered = 1, l.RegisteredVoters
 			}
-			step.BallotsCast = c.BallotsCast - prev
-			prev = c.BallotsCast
+			step.BallotsCast = c.BallotsCast - l.BallotsCast
+			l.BallotsCast = c.BallotsCast
 		}
-		if c.Closing && !closed {
-			closed = true
+		if c.Closing && !l.Closed {
+			l.Closed = true
 			step.StationsClosed = 1
 		}
-		if !step.IsZero() {
+		if sign != 0 && !step.IsZero() {
 			d.addStep(StepKey{Minute(c.ObservedAt), g}, step.scaled(sign))
 		}
+		l.At, l.ID = c.ObservedAt, c.ID
 	}
-	if reporting {
-		live.StationsReporting, live.ReportingRegistered, live.BallotsCast = 1, p.RegisteredVoters, prev
+}
+
+// live adds sign times what the state l contributes to its group's live
+// sums.
+func (d *Delta) live(l Latest, sign int64) {
+	var live Sums
+	if l.Reporting {
+		live.StationsReporting, live.ReportingRegistered, live.BallotsCast = 1, l.RegisteredVoters, l.BallotsCast
 	}
-	if closed {
+	if l.Closed {
 		live.StationsClosed = 1
 	}
 	if !live.IsZero() {
+		g := GroupKey{l.Region, l.Country}
 		s := d.Groups[g]
 		s.Add(live.scaled(sign))
 		d.Groups[g] = s
