@@ -1,0 +1,4 @@
+package forensics
+
+// WholeProb exposes wholeProb to the tests.
+var WholeProb = wholeProb
