@@ -121,8 +121,9 @@ func wholeProb(a, n int64) float64 {
 		}
 		return 0
 	}
-	lo := max(0, int64(math.Floor(mu-7*sigma)))
-	hi := min(n, int64(math.Ceil(mu+7*sigma)))
+	// Beyond 6σ lies less than 1e-8 of the mass.
+	lo := max(0, int64(math.Floor(mu-6*sigma)))
+	hi := min(n, int64(math.Ceil(mu+6*sigma)))
 	exact := sigma < 3
 	lgN, _ := math.Lgamma(nf + 1)
 	pmf := func(x int64) float64 {
@@ -169,10 +170,10 @@ func Analyze(stations []Station, opt Options) Result {
 	var regions []Region
 	var regCast, regReg, regLeader, regValid []float64
 	idx := make([]uint16, 0, len(stations))
-	thr := make([]uint32, 0, len(stations))
+	used := make([]int32, 0, len(stations))
 	var observed []int
 	var cast, reg, leader, valid float64
-	for _, s := range stations {
+	for i, s := range stations {
 		if s.Registered < opt.MinVoters || s.Valid < opt.MinVoters || s.Cast > s.Registered || s.Leader > s.Valid || s.Cast < 0 || s.Leader < 0 {
 			continue
 		}
@@ -203,12 +204,15 @@ func Analyze(stations []Station, opt Options) Result {
 			observed[ri]++
 			res.Integer.Observed++
 		}
-		qt, ql := wholeProb(s.Cast, s.Registered), wholeProb(s.Leader, s.Valid)
-		q := 1 - (1-qt)*(1-ql)
-		res.Integer.Expected += q
-		regions[ri].Integer.Expected += q
 		idx = append(idx, uint16(ri))
-		thr = append(thr, uint32(math.Round(q*65536)))
+		used = append(used, int32(i))
+	}
+	qs := nullProbs(stations, used)
+	thr := make([]uint32, len(qs))
+	for i, q := range qs {
+		res.Integer.Expected += q
+		regions[idx[i]].Integer.Expected += q
+		thr[i] = uint32(math.Round(q * 65536))
 	}
 	if reg > 0 {
 		res.TotalTurnout = 100 * cast / reg
@@ -234,12 +238,50 @@ func Analyze(stations []Station, opt Options) Result {
 	return res
 }
 
+// nullProbs returns, for each station, the probability under the null
+// model that its turnout or its leader's share is whole (the two drawn
+// independently), for the stations used, computed in parallel.
+func nullProbs(stations []Station, used []int32) []float64 {
+	qs := make([]float64, len(used))
+	workers := runtime.GOMAXPROCS(0)
+	chunk := max((len(used)+workers-1)/workers, 1)
+	var wg sync.WaitGroup
+	for from := 0; from < len(used); from += chunk {
+		wg.Add(1)
+		go func(part []int32, out []float64) {
+			defer wg.Done()
+			for i, j := range part {
+				s := &stations[j]
+				qt, ql := wholeProb(s.Cast, s.Registered), wholeProb(s.Leader, s.Valid)
+				out[i] = 1 - (1-qt)*(1-ql)
+			}
+		}(used[from:min(from+chunk, len(used))], qs[from:min(from+chunk, len(qs))])
+	}
+	wg.Wait()
+	return qs
+}
+
 // simulate runs the Monte Carlo replications: in each, station i is whole
 // with probability thr[i]/65536, independently. It returns, per region
 // and (last) overall, how many replications reached the observed count.
 // Replication r draws from PCG(seed, r), so the answer does not depend on
 // how many goroutines share the work.
 func simulate(idx []uint16, thr []uint32, observed []int, total, regions int, opt Options) []int {
+	// Stations grouped by region, so that each region's count is summed
+	// in a register; the draws use each 64-bit output for four stations.
+	order := make([]uint32, regions+1)
+	for _, ri := range idx {
+		order[ri+1]++
+	}
+	for i := 1; i <= regions; i++ {
+		order[i] += order[i-1]
+	}
+	grouped := make([]uint32, len(thr))
+	at := append([]uint32(nil), order[:regions]...)
+	for i, ri := range idx {
+		grouped[at[ri]] = thr[i]
+		at[ri]++
+	}
 	workers := min(runtime.GOMAXPROCS(0), opt.Replications)
 	exceed := make([]int, regions+1)
 	var mu sync.Mutex
@@ -256,22 +298,24 @@ func simulate(idx []uint16, thr []uint32, observed []int, total, regions int, op
 		go func() {
 			defer wg.Done()
 			local := make([]int, regions+1)
-			counts := make([]int, regions)
 			for r := range next {
-				clear(counts)
 				rng := rand.NewPCG(opt.Seed, uint64(r))
 				var bits uint64
-				for i, t := range thr {
-					if i%4 == 0 {
-						bits = rng.Uint64()
-					}
-					if uint32(bits&0xffff) < t {
-						counts[idx[i]]++
-					}
-					bits >>= 16
-				}
+				k := 0
 				sum := 0
-				for ri, c := range counts {
+				for ri := range regions {
+					c := 0
+					for _, t := range grouped[order[ri]:order[ri+1]] {
+						if k == 0 {
+							bits = rng.Uint64()
+							k = 4
+						}
+						// 1 when the 16 random bits are below t, without a
+						// branch the processor would mispredict.
+						c += int(uint32(int32(bits&0xffff)-int32(t)) >> 31)
+						bits >>= 16
+						k--
+					}
 					sum += c
 					if c >= observed[ri] {
 						local[ri]++

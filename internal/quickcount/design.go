@@ -396,3 +396,9 @@ func StratumLabel(key string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// StationLister lists every station of an election in code order; the
+// store package implements it.
+type StationLister interface {
+	AllStations(ctx context.Context, electionID int64) ([]election.Station, error)
+}

@@ -143,7 +143,8 @@ func (db *DB) Coverage(ctx context.Context, electionID int64) ([]people.Coverage
 }
 
 // UncoveredStations returns one page of the codes of an election's
-// stations with no observer, in code order, filtered by region and
+// stations with no observer, quick-count sample stations first, then
+// reserves (by their rank in the stratum), then the rest, each in code order, filtered by region and
 // country when given, and their number. ENOTFOUND if the election does
 // not exist.
 func (db *DB) UncoveredStations(ctx context.Context, electionID int64, region, country string, limit, offset int) ([]string, int, error) {
@@ -163,7 +164,7 @@ func (db *DB) UncoveredStations(ctx context.Context, electionID int64, region, c
 		codes, total, err = queryPage(ctx, c, func(sc rowScanner) (string, error) {
 			var code string
 			return code, sc.Scan(&code)
-		}, "s.code", from, "s.code", args, limit, offset)
+		}, "s.code", from, quickcountFirst+", s.code", args, limit, offset)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: uncovered stations of election %d: %w", electionID, err)
