@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		s.hqRoutes(),
 		s.turnoutRoutes(),
 		s.pressRoutes(),
+		s.quickcountRoutes(),
 	} {
 		all = append(all, area...)
 	}
