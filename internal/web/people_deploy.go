@@ -20,6 +20,10 @@ type deploymentData struct {
 	Region     string
 	Country    string
 	Error      string
+
+	// SampleRoles marks the uncovered stations drawn into the quick-count
+	// sample ("sample" or "reserve"), listed first.
+	SampleRoles map[string]string
 }
 
 func (s *Server) showDeployment(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +49,12 @@ func (s *Server) renderDeployment(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	d.UncovPager = newPager(r, page, total, limit)
+	if qs, ok := s.cfg.People.(quickcountStore); ok {
+		if d.SampleRoles, err = qs.SampleRoles(ctx, e.ID, d.Uncovered); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
 	if d.Unassigned, _, err = s.cfg.People.Unassigned(ctx, e.ID, 100, 0); err != nil {
 		s.pageError(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,16 @@ func TestQuickCountScenario(t *testing.T) {
 		csvResp := f.do("GET", "/elections/"+itoa(id)+"/quickcount/sample.csv", lawyer, "", nil)
 		if body := readAll(t, csvResp.Body); csvResp.StatusCode != 200 || !strings.HasPrefix(body, "station,stratum,role,rank\n") || !strings.Contains(body, sample[0]+",") {
 			t.Errorf("sample CSV: %d %q", csvResp.StatusCode, body)
+		}
+
+		// The deployment hand-off: the sample comes first (in code order),
+		// marked.
+		firstCode := slices.Min(sample)
+		dep := f.do("GET", "/elections/"+itoa(id)+"/deployment", admin, "", nil)
+		depBody := readAll(t, dep.Body)
+		first := strings.Index(depBody, `<ul class="codes">`)
+		if dep.StatusCode != 200 || first < 0 || !strings.HasPrefix(depBody[first:], `<ul class="codes"><li><a href="/elections/`+itoa(id)+`/stations/`+firstCode+`">`+firstCode+`</a> <small>quick-count sample</small>`) {
+			t.Errorf("deployment page does not list the sample first: %d", dep.StatusCode)
 		}
 
 		// Forensics on the official results and on the observers'.
