@@ -30,6 +30,7 @@ Usage:
   baqylau import stations --election ID FILE [--db ...]
   baqylau import observers [--election ID] FILE [--db ...]
   baqylau demo [--db ...]
+  baqylau quickcount redraw --seed S [--margin E] [--stations N] ... (FILE | --election ID [--db ...])
 
 --db defaults to $BAQYLAU_DB or baqylau.db (SQLite); --addr to $BAQYLAU_ADDR
 or 127.0.0.1:8080. Roles: admin, coordinator, regional_coordinator, lawyer,
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.importStations(ctx, rest[1:])
 	case cmd == "import" && sub == "observers":
 		return e.importObservers(ctx, rest[1:])
+	case cmd == "quickcount" && sub == "redraw":
+		return e.quickcountRedraw(ctx, rest[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
