@@ -280,3 +280,55 @@ func TestOfficialOutsideMarginsIsFlagged(t *testing.T) {
 		t.Errorf("official share of A 10 points above the truth not flagged: %+v (estimate %+v)", o, est.Shares[0].Value)
 	}
 }
+
+// TestNonResponseIsShown drops 40% of the sample's reports, once at
+// random and once the largest stations': the response rate says how much
+// is missing, and the size check stays near 0 for the first and shows the
+// bias of the second.
+func TestNonResponseIsShown(t *testing.T) {
+	pop := newPopulation(2000, 11)
+	s, err := quickcount.Draw(quickcount.Design{Seed: "non-response", Stations: 300}, pop.stations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[string]election.Station{}
+	for _, st := range pop.stations {
+		byCode[st.Code] = st
+	}
+	var sample []quickcount.Member
+	for _, m := range s.Members {
+		if m.Role == quickcount.RoleSample {
+			sample = append(sample, m)
+		}
+	}
+	keep := func(drop func(i int, m quickcount.Member) bool) quickcount.NonResponse {
+		ps := map[string]tally.Protocol{}
+		for i, m := range sample {
+			if !drop(i, m) {
+				ps[m.Code] = pop.truth[m.Code]
+			}
+		}
+		return quickcount.EstimateContest(s, pop.stations, pop.contest, ps).NonResponse
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	random := keep(func(int, quickcount.Member) bool { return r.Float64() < 0.4 })
+	// The 40% largest stations of the sample stay silent.
+	sizes := make([]int, len(sample))
+	for i, m := range sample {
+		sizes[i] = byCode[m.Code].RegisteredVoters
+	}
+	sorted := slices.Clone(sizes)
+	slices.Sort(sorted)
+	cut := sorted[len(sorted)*6/10]
+	selective := keep(func(i int, _ quickcount.Member) bool { return sizes[i] >= cut })
+	t.Logf("random non-response: %+v (rate %.1f%%); largest silent: %+v (rate %.1f%%)", random, random.Rate(), selective, selective.Rate())
+	if math.Abs(random.Rate()-60) > 6 || math.Abs(selective.Rate()-60) > 2 {
+		t.Errorf("response rates %.1f%% and %.1f%%, want about 60%%", random.Rate(), selective.Rate())
+	}
+	if math.Abs(random.SizeBias) > 4 {
+		t.Errorf("random non-response shows a size bias of %.1f%%, want within ±4%%", random.SizeBias)
+	}
+	if selective.SizeBias > -8 {
+		t.Errorf("the largest stations silent show a size bias of %.1f%%, want below -8%%", selective.SizeBias)
+	}
+}
