@@ -116,7 +116,8 @@ type Size struct {
 	// DesignEffect is 1 + (m − 1)·ρ.
 	DesignEffect float64
 	// Stations is ⌈Voters·DesignEffect / m⌉, at most the stations there
-	// are (before each stratum's minimum is applied by Allocate).
+	// are (before each stratum's minimum is applied by Allocate). A design
+	// with a fixed number of stations draws that many instead.
 	Stations int
 }
 
@@ -328,8 +329,9 @@ func Draw(d Design, stations []election.Station) (Sample, error) {
 		}
 	}
 	size := SampleSize(d, list)
+	n := size.Stations
 	if d.Stations > 0 {
-		size.Stations = min(d.Stations, len(list))
+		n = min(d.Stations, len(list))
 	}
 	median := MedianVoters(list)
 	rng := rand.NewChaCha8(SeedKey(d.Seed))
@@ -346,7 +348,7 @@ func Draw(d Design, stations []election.Station) (Sample, error) {
 		registered[k] += int64(s.RegisteredVoters)
 		sizes[k]++
 	}
-	alloc := Allocate(sizes, size.Stations)
+	alloc := Allocate(sizes, n)
 	keys := make([]string, 0, len(sizes))
 	for k := range sizes {
 		keys = append(keys, k)
