@@ -321,19 +321,23 @@ func Draw(d Design, stations []election.Station) (Sample, error) {
 	if len(stations) == 0 {
 		return Sample{}, baqylau.Errorf(baqylau.EINVALID, "the election has no stations to sample: import the stations file first")
 	}
-	list := slices.Clone(stations)
-	slices.SortFunc(list, func(a, b election.Station) int { return strings.Compare(a.Code, b.Code) })
-	for i := 1; i < len(list); i++ {
-		if list[i].Code == list[i-1].Code {
-			return Sample{}, baqylau.Errorf(baqylau.EINVALID, "station code %q appears twice", list[i].Code)
+	// Sorted by index, not by moving the (large) stations around.
+	order := make([]int, len(stations))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(stations[a].Code, stations[b].Code) })
+	for i := 1; i < len(order); i++ {
+		if stations[order[i]].Code == stations[order[i-1]].Code {
+			return Sample{}, baqylau.Errorf(baqylau.EINVALID, "station code %q appears twice", stations[order[i]].Code)
 		}
 	}
-	size := SampleSize(d, list)
+	size := SampleSize(d, stations)
 	n := size.Stations
 	if d.Stations > 0 {
-		n = min(d.Stations, len(list))
+		n = min(d.Stations, len(stations))
 	}
-	median := MedianVoters(list)
+	median := MedianVoters(stations)
 	rng := rand.NewChaCha8(SeedKey(d.Seed))
 	type drawn struct {
 		code string
@@ -342,8 +346,9 @@ func Draw(d Design, stations []election.Station) (Sample, error) {
 	byStratum := map[string][]drawn{}
 	registered := map[string]int64{}
 	sizes := map[string]int{}
-	for _, s := range list {
-		k := StratumKey(s, median)
+	for _, i := range order {
+		s := &stations[i]
+		k := StratumKey(*s, median)
 		byStratum[k] = append(byStratum[k], drawn{s.Code, rng.Uint64()})
 		registered[k] += int64(s.RegisteredVoters)
 		sizes[k]++
