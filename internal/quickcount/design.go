@@ -395,15 +395,6 @@ type Store interface {
 	Sample(ctx context.Context, electionID int64) (Sample, error)
 }
 
-// StratumLabel describes a stratum key for people: "KZ-75 urban small".
-func StratumLabel(key string) string {
-	parts := strings.Split(key, "/")
-	if len(parts) > 0 && parts[0] == "home" {
-		parts = parts[1:]
-	}
-	return strings.Join(parts, " ")
-}
-
 // StationLister lists every station of an election in code order; the
 // store package implements it.
 type StationLister interface {

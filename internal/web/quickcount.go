@@ -129,8 +129,21 @@ func (quickcountPage) Pm(v float64) string { return "±" + strconv.FormatFloat(v
 // Num writes a design figure with up to three decimals.
 func (quickcountPage) Num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// Label names a stratum for people.
-func (quickcountPage) Label(key string) string { return quickcount.StratumLabel(key) }
+// Parts splits a stratum key into region (a code, or "abroad"),
+// settlement ("" abroad) and size, for the page to translate.
+func (quickcountPage) Parts(key string) [3]string {
+	p := strings.Split(key, "/")
+	switch {
+	case len(p) == 4 && p[0] == "home":
+		return [3]string{p[1], p[2], p[3]}
+	case len(p) == 2:
+		return [3]string{p[0], "", p[1]}
+	}
+	return [3]string{key, "", ""}
+}
+
+// Whole rounds a figure to a whole number for display.
+func (quickcountPage) Whole(v float64) int64 { return int64(math.Round(v)) }
 
 // Counts returns the sample and reserve stations drawn.
 func (p quickcountPage) Counts() [2]int {
