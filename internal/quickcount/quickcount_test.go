@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/baqylau/baqylau/internal/election"
@@ -330,5 +331,41 @@ func TestNonResponseIsShown(t *testing.T) {
 	}
 	if selective.SizeBias > -8 {
 		t.Errorf("the largest stations silent show a size bias of %.1f%%, want below -8%%", selective.SizeBias)
+	}
+}
+
+// TestRegionalContestUsesItsOwnStations estimates a contest decided in
+// one region only: the sample stations elsewhere neither count as
+// missing nor enter the estimate.
+func TestRegionalContestUsesItsOwnStations(t *testing.T) {
+	pop := newPopulation(2000, 13)
+	s, err := quickcount.Draw(quickcount.Design{Seed: "regional", Stations: 300}, pop.stations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := election.Contest{ID: 2, Name: "Maslikhat of Almaty", Region: "KZ-75", Options: []string{"A", "B", "C"}}
+	ps := map[string]tally.Protocol{}
+	inRegion := 0
+	var a, valid float64
+	for _, st := range pop.stations {
+		if p := pop.truth[st.Code]; st.Region == "KZ-75" {
+			a += float64(p.Votes["A"])
+			valid += float64(p.Lines["valid"])
+		}
+	}
+	for _, m := range s.Members {
+		p := pop.truth[m.Code]
+		p.Contest = 2
+		ps[m.Code] = p
+		if m.Role == quickcount.RoleSample && strings.HasPrefix(m.Stratum, "home/KZ-75/") {
+			inRegion++
+		}
+	}
+	est := quickcount.EstimateContest(s, pop.stations, local, ps)
+	if est.NonResponse.Sample != inRegion || est.NonResponse.MissingStations != 0 || est.NonResponse.Strata != 2 {
+		t.Errorf("non-response = %+v, want %d sample stations of KZ-75 in its 2 strata, none missing", est.NonResponse, inRegion)
+	}
+	if v := est.Shares[0].Value; !v.Covers(100*a/valid, 3.3) {
+		t.Errorf("A's share in KZ-75 estimated %+v, the truth is %.2f", v, 100*a/valid)
 	}
 }
