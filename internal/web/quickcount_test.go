@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,6 +22,7 @@ import (
 	"github.com/baqylau/baqylau/internal/report"
 	"github.com/baqylau/baqylau/internal/store"
 	"github.com/baqylau/baqylau/internal/store/storetest"
+	"github.com/baqylau/baqylau/internal/web"
 )
 
 // qcStation is the truth of one station of the quick-count scenario:
@@ -269,6 +273,72 @@ func TestQuickCountScenario(t *testing.T) {
 		}
 		if code, body := b.post("/elections/"+itoa(id)+"/quickcount/sample", url.Values{"margin": {"2"}, "confidence": {"0.99"}, "seed": {"redrawn"}}); code != 200 || !strings.Contains(body, "redrawn") {
 			t.Errorf("redraw: %d", code)
+		}
+	})
+}
+
+// FuzzDrawSample throws arbitrary bodies at the sample design API:
+// whatever comes in, the answer is a 2xx or a 4xx, never a 5xx or a panic.
+func FuzzDrawSample(f *testing.F) {
+	for _, seed := range []string{`{"seed":"x"}`, `{"seed":"x","margin":0.1,"icc":1,"turnout":1e-300}`, `{"seed":"x","stations":-1}`,
+		`{"seed":"x","stations":99999999999}`, `{"seed":"\u0000","confidence":0.999}`, `{"margin":1e400}`, `[]`, `null`, "\xff"} {
+		f.Add(seed)
+	}
+	db := storetest.Open(f, store.SQLite)
+	ctx := context.Background()
+	s, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db, Sessions: db.Sessions(), Ready: db.Ping,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	f.Cleanup(srv.Close)
+	u := auth.User{Email: "fuzz@example.org", Role: auth.Admin, PasswordHash: "x"}
+	if err := db.CreateUser(ctx, &u); err != nil {
+		f.Fatal(err)
+	}
+	admin, th, err := auth.NewToken()
+	if err == nil {
+		err = db.CreateToken(ctx, u.ID, th)
+	}
+	if err != nil {
+		f.Fatal(err)
+	}
+	e := election.Election{Name: "Fuzz", Kind: election.Presidential, Date: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)}
+	if err := e.Validate(); err != nil {
+		f.Fatal(err)
+	}
+	if err := db.CreateElection(ctx, &e); err != nil {
+		f.Fatal(err)
+	}
+	var stations []election.Station
+	for i := range 50 {
+		st := election.Station{Code: fmt.Sprintf("F%02d", i), Name: "School", Region: "KZ-75", Country: "KZ", RegisteredVoters: 500 + 10*i,
+			Opens: election.DefaultOpens, Closes: election.DefaultCloses}
+		if err := st.Validate(); err != nil {
+			f.Fatal(err)
+		}
+		stations = append(stations, st)
+	}
+	if _, err := db.ImportStations(ctx, e.ID, stations); err != nil {
+		f.Fatal(err)
+	}
+	id := e.ID
+	f.Fuzz(func(t *testing.T, body string) {
+		req, err := http.NewRequest("POST", srv.URL+"/api/v1/elections/"+itoa(id)+"/quickcount/sample", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Fatalf("POST %q: %d %s", body, resp.StatusCode, b)
 		}
 	})
 }
