@@ -92,6 +92,19 @@ func (q *quickcounts) draw(r *http.Request, e election.Election, d quickcount.De
 	if err != nil {
 		return quickcount.Sample{}, err
 	}
+	// Once counts are in, a new draw could pick the sample that suits:
+	// the sample stays as it was.
+	if _, err := st.Sample(r.Context(), e.ID); err == nil {
+		reports, err := st.CountReports(r.Context(), e.ID)
+		if err != nil {
+			return quickcount.Sample{}, err
+		}
+		if len(reports) > 0 {
+			return quickcount.Sample{}, baqylau.Errorf(baqylau.ECONFLICT, "the sample cannot be drawn again: %d count protocols have come in", len(reports))
+		}
+	} else if baqylau.ErrorCode(err) != baqylau.ENOTFOUND {
+		return quickcount.Sample{}, err
+	}
 	stations, err := st.AllStations(r.Context(), e.ID)
 	if err != nil {
 		return quickcount.Sample{}, err
