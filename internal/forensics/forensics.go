@@ -144,14 +144,15 @@ func wholeProb(a, n int64) float64 {
 		return math.Exp(-d*d/2) / (sigma * math.Sqrt(2*math.Pi))
 	}
 	var q float64
-	// Only the X near n·k/100 can be whole (within n/2000 of it): walk
-	// the whole percentages k the range covers and the few X around each.
+	// X shows as k.0% when n(20k − 1) ≤ 2000X < n(20k + 1) (Whole's
+	// rounding): walk the whole percentages k the range covers and sum the
+	// few X of each.
+	ceilDiv := func(a, b int64) int64 { return (a + b - 1) / b }
 	for k := lo * 100 / n; k <= min(100, hi*100/n+1); k++ {
-		c := n * k / 100
-		for x := max(lo, c-n/2000-2); x <= min(hi, c+n/2000+2); x++ {
-			if (2000*x+n)/(2*n) == 10*k {
-				q += pmf(x)
-			}
+		from := max(lo, ceilDiv(max(n*(20*k-1), 0), 2000))
+		to := min(hi, ceilDiv(n*(20*k+1), 2000)-1)
+		for x := from; x <= to; x++ {
+			q += pmf(x)
 		}
 	}
 	return min(q, 1)
