@@ -55,11 +55,23 @@ type NonResponse struct {
 	// strata where no station reported: the estimate does not speak for
 	// them.
 	MissingStations float64
+	// ByStratum tells, stratum by stratum (in key order), how many sample
+	// stations there are and how many stations reported (reserves
+	// included).
+	ByStratum []StratumResponse
 	// SizeBias compares the registered voters the reporting stations
 	// stand for (weighted as the estimate weights them) with the true
 	// number in the same strata, in percent: far from 0, the stations
 	// that report differ in size from those that do not.
 	SizeBias float64
+}
+
+// StratumResponse is the response of one stratum.
+type StratumResponse struct {
+	Key      string
+	Stations int // the stratum's stations serving the contest
+	Sample   int // its sample stations
+	Reported int // its stations that reported, sample and reserve
 }
 
 // Rate is the share (percent) of sample stations that reported.
@@ -239,6 +251,7 @@ func EstimateContest(s Sample, stations []election.Station, c election.Contest, 
 		strata = append(strata, d)
 		all += float64(d.n)
 		nr.Strata++
+		nr.ByStratum = append(nr.ByStratum, StratumResponse{Key: k, Stations: d.n, Sample: d.sample, Reported: len(d.units)})
 		if len(d.units) == 0 {
 			missing += float64(d.n)
 			continue

@@ -326,6 +326,13 @@ func TestNonResponseIsShown(t *testing.T) {
 	if math.Abs(random.Rate()-60) > 6 || math.Abs(selective.Rate()-60) > 2 {
 		t.Errorf("response rates %.1f%% and %.1f%%, want about 60%%", random.Rate(), selective.Rate())
 	}
+	sum := 0
+	for _, st := range selective.ByStratum {
+		sum += st.Reported
+	}
+	if len(selective.ByStratum) != selective.Strata || sum != selective.Reported {
+		t.Errorf("by stratum %+v does not add up to %d reports in %d strata", selective.ByStratum, selective.Reported, selective.Strata)
+	}
 	if math.Abs(random.SizeBias) > 4 {
 		t.Errorf("random non-response shows a size bias of %.1f%%, want within ±4%%", random.SizeBias)
 	}

@@ -142,17 +142,20 @@ func (quickcountPage) Pm(v float64) string { return "±" + strconv.FormatFloat(v
 // Num writes a design figure with up to three decimals.
 func (quickcountPage) Num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// Parts splits a stratum key into region (a code, or "abroad"),
-// settlement ("" abroad) and size, for the page to translate.
-func (quickcountPage) Parts(key string) [3]string {
+// StratumName names a stratum in the page's language: "Almaty · urban ·
+// small", "Abroad · large".
+func (quickcountPage) StratumName(v *view, key string) string {
 	p := strings.Split(key, "/")
+	var parts []string
 	switch {
 	case len(p) == 4 && p[0] == "home":
-		return [3]string{p[1], p[2], p[3]}
-	case len(p) == 2:
-		return [3]string{p[0], "", p[1]}
+		parts = []string{v.RegionName(p[1]), v.T("quickcount." + p[2]), v.T("quickcount." + p[3])}
+	case len(p) == 2 && p[0] == "abroad":
+		parts = []string{v.T("forensics.abroad"), v.T("quickcount." + p[1])}
+	default:
+		return key
 	}
-	return [3]string{key, "", ""}
+	return strings.Join(parts, " · ")
 }
 
 // Whole rounds a figure to a whole number for display.
@@ -369,14 +372,22 @@ type apiShare struct {
 }
 
 type apiNonResponse struct {
-	Sample           int     `json:"sample_stations"`
-	Reported         int     `json:"reported"`
-	ReservesReported int     `json:"reserves_reported"`
-	ResponseRate     float64 `json:"response_rate_percent"`
-	Strata           int     `json:"strata"`
-	StrataReported   int     `json:"strata_reported"`
-	MissingStations  float64 `json:"missing_strata_stations_percent"`
-	SizeBias         float64 `json:"size_bias_percent"`
+	Sample           int                  `json:"sample_stations"`
+	Reported         int                  `json:"reported"`
+	ReservesReported int                  `json:"reserves_reported"`
+	ResponseRate     float64              `json:"response_rate_percent"`
+	Strata           int                  `json:"strata"`
+	StrataReported   int                  `json:"strata_reported"`
+	MissingStations  float64              `json:"missing_strata_stations_percent"`
+	SizeBias         float64              `json:"size_bias_percent"`
+	ByStratum        []apiStratumResponse `json:"by_stratum"`
+}
+
+type apiStratumResponse struct {
+	Stratum  string `json:"stratum"`
+	Stations int    `json:"stations"`
+	Sample   int    `json:"sample"`
+	Reported int    `json:"reported"`
 }
 
 type apiContestEstimate struct {
@@ -409,7 +420,10 @@ func (q *quickcounts) apiQuickCount(w http.ResponseWriter, r *http.Request) {
 		a := apiContestEstimate{Contest: c.Contest.ID, Name: c.Contest.Name, Turnout: toAPIValue(c.Turnout),
 			OfficialTurnout: toAPIOfficial(c.OfficialTurnout), OfficialStations: c.OfficialStations, Shares: []apiShare{},
 			NonResponse: apiNonResponse{nr.Sample, nr.Reported, nr.ReservesReported, round3(nr.Rate()), nr.Strata, nr.StrataReported,
-				round3(nr.MissingStations), round3(nr.SizeBias)}}
+				round3(nr.MissingStations), round3(nr.SizeBias), []apiStratumResponse{}}}
+		for _, st := range nr.ByStratum {
+			a.NonResponse.ByStratum = append(a.NonResponse.ByStratum, apiStratumResponse{st.Key, st.Stations, st.Sample, st.Reported})
+		}
 		for _, s := range c.Shares {
 			a.Shares = append(a.Shares, apiShare{s.Option, toAPIValue(s.Value), toAPIOfficial(s.Official)})
 		}

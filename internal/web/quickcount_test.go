@@ -204,7 +204,8 @@ func TestQuickCountScenario(t *testing.T) {
 			}
 		}
 		page := f.do("GET", "/elections/"+itoa(id)+"/quickcount", admin, "", nil)
-		if body := readAll(t, page.Body); page.StatusCode != 200 || !strings.Contains(body, "outside the 99% margin") || !strings.Contains(body, "lottery 7 12 31") {
+		if body := readAll(t, page.Body); page.StatusCode != 200 || !strings.Contains(body, "outside the 99% margin") || !strings.Contains(body, "lottery 7 12 31") ||
+			!strings.Contains(body, "Reports by stratum") || !strings.Contains(body, "Almaty · urban · ") {
 			t.Errorf("quick-count page: %d", page.StatusCode)
 		}
 		csvResp := f.do("GET", "/elections/"+itoa(id)+"/quickcount/sample.csv", lawyer, "", nil)
