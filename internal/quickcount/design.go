@@ -400,3 +400,10 @@ type Store interface {
 type StationLister interface {
 	AllStations(ctx context.Context, electionID int64) ([]election.Station, error)
 }
+
+// Coverage counts the sample and reserve stations and those with an
+// observer assigned: the deployment hand-off's progress.
+type Coverage struct {
+	Sample, SampleCovered   int
+	Reserve, ReserveCovered int
+}

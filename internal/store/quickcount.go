@@ -177,3 +177,31 @@ func (db *DB) SampleRoles(ctx context.Context, electionID int64, codes []string)
 	}
 	return out, nil
 }
+
+// SampleCoverage counts the election's sample and reserve stations and
+// those of each with at least one observer assigned.
+func (db *DB) SampleCoverage(ctx context.Context, electionID int64) (quickcount.Coverage, error) {
+	var cv quickcount.Coverage
+	rows, err := db.reader().query(ctx, "SELECT q.role, COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM assignments a "+
+		"WHERE a.election_id = q.election_id AND a.station_code = q.station_code) THEN 1 ELSE 0 END), 0) "+
+		"FROM quickcount_stations q WHERE q.election_id = $1 GROUP BY q.role", electionID)
+	if err == nil {
+		for rows.Next() {
+			var role string
+			var n, covered int
+			if err = rows.Scan(&role, &n, &covered); err != nil {
+				break
+			}
+			if role == quickcount.RoleSample {
+				cv.Sample, cv.SampleCovered = n, covered
+			} else {
+				cv.Reserve, cv.ReserveCovered = n, covered
+			}
+		}
+		err = errors.Join(err, rows.Err(), rows.Close())
+	}
+	if err != nil {
+		return quickcount.Coverage{}, fmt.Errorf("store: quick-count coverage of election %d: %w", electionID, err)
+	}
+	return cv, nil
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/election"
+	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/quickcount"
 	"github.com/baqylau/baqylau/internal/store"
 )
@@ -84,13 +85,39 @@ func TestQuickCountSampleIsTheSameOnBothEngines(t *testing.T) {
 		wantCode(t, err, baqylau.ENOTFOUND)
 		wantCode(t, db.SaveSample(ctx, quickcount.Sample{ElectionID: 9999, Design: design}), baqylau.ENOTFOUND)
 
+		// Coverage of the sample: one sample station gets an observer.
+		ngo := mustOrg(t, db, "NGO", people.DomesticNGO)
+		o := mustObserver(t, db, people.Observer{FullName: "A", OrganizationID: ngo.ID, Status: people.Accredited})
+		var first string
+		for _, m := range got.Members {
+			if m.Role == quickcount.RoleSample {
+				first = m.Code
+				break
+			}
+		}
+		if err := db.Assign(ctx, &people.Assignment{ElectionID: e.ID, StationCode: first, ObserverID: o.ID}); err != nil {
+			t.Fatal(err)
+		}
+		cv, err := db.SampleCoverage(ctx, e.ID)
+		ns, nr := got.Counts()
+		if err != nil || cv != (quickcount.Coverage{Sample: ns, SampleCovered: 1, Reserve: nr}) {
+			t.Errorf("SampleCoverage = %+v, %v; want %d sample (1 covered) and %d reserve", cv, err, ns, nr)
+		}
+		if err := db.Assign(ctx, &people.Assignment{ElectionID: e.ID, StationCode: first, ObserverID: mustObserver(t, db, people.Observer{FullName: "B", OrganizationID: ngo.ID, Status: people.Accredited}).ID}); err != nil {
+			t.Fatal(err)
+		}
+		if cv, err := db.SampleCoverage(ctx, e.ID); err != nil || cv.SampleCovered != 1 {
+			t.Errorf("two observers at one station count it twice: %+v, %v", cv, err)
+		}
+
 		// The deployment hand-off: uncovered stations list the sample
 		// first, then the reserves by rank.
 		codes, total, err := db.UncoveredStations(ctx, e.ID, "", "", 1000, 0)
-		if err != nil || total != len(stations) {
+		if err != nil || total != len(stations)-1 {
 			t.Fatalf("UncoveredStations = %d, %v", total, err)
 		}
 		nSample, nReserve := got.Counts()
+		nSample-- // the covered one is no longer listed
 		roles, err := db.SampleRoles(ctx, e.ID, codes)
 		if err != nil {
 			t.Fatal(err)

@@ -23,6 +23,7 @@ type quickcountStore interface {
 	quickcount.StationLister
 	tally.ResultsStore
 	SampleRoles(ctx context.Context, electionID int64, codes []string) (map[string]string, error)
+	SampleCoverage(ctx context.Context, electionID int64) (quickcount.Coverage, error)
 }
 
 // quickcounts serves the sample design, the quick count and the
@@ -128,6 +129,8 @@ type quickcountPage struct {
 	Election election.Election
 	Drawn    bool
 	Estimate quickcount.Estimate
+	// Coverage is how many sample and reserve stations have an observer.
+	Coverage quickcount.Coverage
 	// Form is the design the form shows: the sample's, or the defaults.
 	Form    quickcount.Design
 	Message string
@@ -183,6 +186,12 @@ func (q *quickcounts) render(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p := quickcountPage{Election: e, Drawn: drawn, Estimate: est, Message: msg}
+	if drawn {
+		if p.Coverage, err = q.st.SampleCoverage(r.Context(), e.ID); err != nil {
+			q.s.pageError(w, r, err)
+			return
+		}
+	}
 	switch {
 	case form != nil:
 		p.Form = *form
@@ -429,9 +438,15 @@ func (q *quickcounts) apiQuickCount(w http.ResponseWriter, r *http.Request) {
 		}
 		contests = append(contests, a)
 	}
+	cv, err := q.st.SampleCoverage(r.Context(), e.ID)
+	if err != nil {
+		q.s.apiError(w, r, err)
+		return
+	}
 	q.s.writeJSON(w, http.StatusOK, map[string]any{
 		"as_of": est.AsOf.In(e.Location()).Truncate(time.Second), "protocols": est.Protocols,
 		"sample": toAPISample(est.Sample), "contests": contests,
+		"deployment": map[string]int{"sample": cv.Sample, "sample_covered": cv.SampleCovered, "reserve": cv.Reserve, "reserve_covered": cv.ReserveCovered},
 	})
 }
 

@@ -86,8 +86,9 @@ type qcValue struct {
 }
 
 type qcAnswer struct {
-	Protocols int `json:"protocols"`
-	Sample    struct {
+	Protocols  int            `json:"protocols"`
+	Deployment map[string]int `json:"deployment"`
+	Sample     struct {
 		Sample int `json:"sample_stations"`
 		Design struct {
 			Seed string `json:"seed"`
@@ -176,6 +177,9 @@ func TestQuickCountScenario(t *testing.T) {
 		trueA := 100 * a / valid
 
 		got := decode[qcAnswer](t, f.do("GET", base+"/quickcount", lawyer, "", nil))
+		if got.Deployment["sample"] != len(sample) || got.Deployment["sample_covered"] != 0 {
+			t.Errorf("deployment = %v, want %d sample stations, none covered", got.Deployment, len(sample))
+		}
 		if len(got.Contests) != 1 || got.Sample.Design.Seed != "lottery 7 12 31" || got.Protocols != len(sample)-1 {
 			t.Fatalf("estimates = %+v", got)
 		}
