@@ -376,3 +376,18 @@ func TestRegionalContestUsesItsOwnStations(t *testing.T) {
 		t.Errorf("A's share in KZ-75 estimated %+v, the truth is %.2f", v, 100*a/valid)
 	}
 }
+
+// TestSeedStream pins the random numbers a seed gives, as
+// docs/quickcount.md quotes them for anyone reimplementing the draw.
+func TestSeedStream(t *testing.T) {
+	k := quickcount.SeedKey("baqylau")
+	if got := fmt.Sprintf("%x", k); got != "196bb35e56f59953f35fc2a3060d801c9aff75b5b88cc964843f3186df2ac7ad" {
+		t.Errorf("SeedKey(\"baqylau\") = %s", got)
+	}
+	r := rand.NewChaCha8(k)
+	for i, want := range []uint64{5621828788618518376, 641151045724875374, 7774530003986899162} {
+		if got := r.Uint64(); got != want {
+			t.Errorf("output %d = %d, want %d", i, got, want)
+		}
+	}
+}
