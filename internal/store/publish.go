@@ -85,9 +85,13 @@ func (db *DB) CreateStatement(ctx context.Context, s *publish.Statement) error {
 	return nil
 }
 
-// Statement returns one statement (ENOTFOUND if none).
+// Statement returns one published statement (ENOTFOUND if none, or if
+// it is not yet public).
 func (db *DB) Statement(ctx context.Context, id int64) (publish.Statement, error) {
-	s, err := scanStatement(db.reader().queryRow(ctx, "SELECT "+statementCols+" FROM statements WHERE id = $1", id))
+	// A statement is public from published_at, never before (mission
+	// statements wait there for their release).
+	s, err := scanStatement(db.reader().queryRow(ctx, "SELECT "+statementCols+" FROM statements WHERE id = $1 AND published_at <= $2", id,
+		db.timeArg(time.Now())))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = baqylau.Errorf(baqylau.ENOTFOUND, "statement %d not found", id)
 	}
@@ -97,10 +101,11 @@ func (db *DB) Statement(ctx context.Context, id int64) (publish.Statement, error
 	return s, nil
 }
 
-// Statements lists statements, newest first.
+// Statements lists the statements published by now, newest first.
 func (db *DB) Statements(ctx context.Context, limit int) ([]publish.Statement, error) {
 	list, err := queryAll(ctx, db.reader(), scanStatement,
-		"SELECT "+statementCols+" FROM statements ORDER BY published_at DESC, id DESC LIMIT $1", capLimit(limit, 50, 500))
+		"SELECT "+statementCols+" FROM statements WHERE published_at <= $1 ORDER BY published_at DESC, id DESC LIMIT $2",
+		db.timeArg(time.Now()), capLimit(limit, 50, 500))
 	if err != nil {
 		return nil, fmt.Errorf("store: statements: %w", err)
 	}

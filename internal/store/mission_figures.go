@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/baqylau/baqylau"
+	"github.com/baqylau/baqylau/internal/mission"
+)
+
+// MissionCounts reads, in one snapshot, the counts a mission's figures
+// are computed from (see mission.Counts for each one's definition).
+func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Counts, error) {
+	c := mission.Counts{MissionID: missionID, IncidentsByCategory: map[string]int{}, IncidentsByRegion: map[string]int{}}
+	err := db.inReadTx(ctx, func(q conn) error {
+		err := q.queryRow(ctx, "SELECT election_id FROM missions WHERE id = $1", missionID).Scan(&c.ElectionID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return baqylau.Errorf(baqylau.ENOTFOUND, "mission %d not found", missionID)
+		}
+		if err != nil {
+			return err
+		}
+		c.At = now()
+		e, m := c.ElectionID, missionID
+		if err := q.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN country = 'KZ' THEN 1 ELSE 0 END), 0)
+			FROM stations WHERE election_id = $1`, e).Scan(&c.StationsTotal, &c.StationsHome); err != nil {
+			return err
+		}
+		c.StationsAbroad = c.StationsTotal - c.StationsHome
+		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT r.station_code) FROM reports r JOIN observers o ON o.id = r.observer_id
+			WHERE r.election_id = $1 AND o.mission_id = $2`, e, m).Scan(&c.StationsObserved); err != nil {
+			return err
+		}
+		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT CASE WHEN s.country = 'KZ' THEN s.code END),
+				COUNT(DISTINCT CASE WHEN s.country <> 'KZ' THEN s.code END)
+			FROM assignments a JOIN observers o ON o.id = a.observer_id
+			JOIN stations s ON s.election_id = a.election_id AND s.code = a.station_code
+			WHERE a.election_id = $1 AND o.mission_id = $2`, e, m).Scan(&c.CoveredHome, &c.CoveredAbroad); err != nil {
+			return err
+		}
+		for col, into := range map[string]map[string]int{"category": c.IncidentsByCategory, "region": c.IncidentsByRegion} {
+			rows, err := q.query(ctx, `SELECT i.`+col+`, COUNT(*) FROM incidents i JOIN observers o ON o.id = i.observer_id
+				WHERE i.election_id = $1 AND o.mission_id = $2 GROUP BY i.`+col, e, m)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var k string
+				var n int
+				if err := rows.Scan(&k, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				into[k] = n
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return q.queryRow(ctx, `SELECT COALESCE(SUM(l.ballots_cast), 0), COALESCE(SUM(s.registered_voters), 0), COUNT(*)
+			FROM (SELECT r.station_code, r.ballots_cast,
+					ROW_NUMBER() OVER (PARTITION BY r.station_code ORDER BY r.observed_at DESC, r.id DESC) AS rn
+				FROM reports r JOIN observers o ON o.id = r.observer_id
+				WHERE r.election_id = $1 AND o.mission_id = $2 AND r.ballots_cast IS NOT NULL) l
+			JOIN stations s ON s.election_id = $1 AND s.code = l.station_code
+			WHERE l.rn = 1`, e, m).Scan(&c.BallotsCast, &c.RegisteredVoters, &c.StationsCounted)
+	})
+	if err != nil {
+		return mission.Counts{}, fmt.Errorf("store: counts of mission %d: %w", missionID, err)
+	}
+	return c, nil
+}
+
+// inReadTx runs fn in a read-only transaction that sees one snapshot (on
+// PostgreSQL, repeatable read; on SQLite, WAL gives a reading transaction
+// its snapshot), so that the counts agree with each other.
+func (db *DB) inReadTx(ctx context.Context, fn func(c conn) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect != SQLite {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a read-only transaction: nothing to keep
+	return fn(conn{q: tx, dialect: db.dialect})
+}
