@@ -337,3 +337,5 @@ func (db *DB) MissionHeads(ctx context.Context, missionID int64) ([]people.Obser
 	}
 	return list, nil
 }
+
+var _ mission.Store = (*DB)(nil)
