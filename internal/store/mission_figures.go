@@ -23,14 +23,19 @@ func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Count
 			return err
 		}
 		c.At = now()
+		// Reports are found by their observers (the mission's few hundred)
+		// and only then checked for the election: "election_id + 0" keeps
+		// PostgreSQL, before it has statistics, from also scanning the
+		// election's whole index for each observer (1.6 s instead of tens of
+		// ms for 20,000 reports).
 		e, m := c.ElectionID, missionID
 		if err := q.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN country = 'KZ' THEN 1 ELSE 0 END), 0)
 			FROM stations WHERE election_id = $1`, e).Scan(&c.StationsTotal, &c.StationsHome); err != nil {
 			return err
 		}
 		c.StationsAbroad = c.StationsTotal - c.StationsHome
-		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT r.station_code) FROM reports r JOIN observers o ON o.id = r.observer_id
-			WHERE r.election_id = $1 AND o.mission_id = $2`, e, m).Scan(&c.StationsObserved); err != nil {
+		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT r.station_code) FROM reports r
+			WHERE r.election_id + 0 = $1 AND r.observer_id IN (SELECT id FROM observers WHERE mission_id = $2)`, e, m).Scan(&c.StationsObserved); err != nil {
 			return err
 		}
 		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT CASE WHEN s.country = 'KZ' THEN s.code END),
@@ -40,31 +45,32 @@ func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Count
 			WHERE a.election_id = $1 AND o.mission_id = $2`, e, m).Scan(&c.CoveredHome, &c.CoveredAbroad); err != nil {
 			return err
 		}
-		for col, into := range map[string]map[string]int{"category": c.IncidentsByCategory, "region": c.IncidentsByRegion} {
-			rows, err := q.query(ctx, `SELECT i.`+col+`, COUNT(*) FROM incidents i JOIN observers o ON o.id = i.observer_id
-				WHERE i.election_id = $1 AND o.mission_id = $2 GROUP BY i.`+col, e, m)
-			if err != nil {
+		// One pass over the election's incidents, each checked against its
+		// observer by primary key.
+		rows, err := q.query(ctx, `SELECT i.category, i.region, COUNT(*) FROM incidents i
+			WHERE i.election_id = $1 AND EXISTS (SELECT 1 FROM observers o WHERE o.id = i.observer_id AND o.mission_id = $2)
+			GROUP BY i.category, i.region`, e, m)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var category, region string
+			var n int
+			if err := rows.Scan(&category, &region, &n); err != nil {
 				return err
 			}
-			for rows.Next() {
-				var k string
-				var n int
-				if err := rows.Scan(&k, &n); err != nil {
-					rows.Close()
-					return err
-				}
-				into[k] = n
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+			c.IncidentsByCategory[category] += n
+			c.IncidentsByRegion[region] += n
+		}
+		if err := rows.Err(); err != nil {
+			return err
 		}
 		return q.queryRow(ctx, `SELECT COALESCE(SUM(l.ballots_cast), 0), COALESCE(SUM(s.registered_voters), 0), COUNT(*)
 			FROM (SELECT r.station_code, r.ballots_cast,
 					ROW_NUMBER() OVER (PARTITION BY r.station_code ORDER BY r.observed_at DESC, r.id DESC) AS rn
-				FROM reports r JOIN observers o ON o.id = r.observer_id
-				WHERE r.election_id = $1 AND o.mission_id = $2 AND r.ballots_cast IS NOT NULL) l
+				FROM reports r
+				WHERE r.election_id + 0 = $1 AND r.observer_id IN (SELECT id FROM observers WHERE mission_id = $2) AND r.ballots_cast IS NOT NULL) l
 			JOIN stations s ON s.election_id = $1 AND s.code = l.station_code
 			WHERE l.rn = 1`, e, m).Scan(&c.BallotsCast, &c.RegisteredVoters, &c.StationsCounted)
 	})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -563,9 +564,9 @@ func (m *missions) apiGetStatement(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		d, err = m.loadStatement(r.Context(), s)
 	}
-	lang := r.URL.Query().Get("lang")
-	if lang == "" {
-		lang = "ru"
+	lang, lerr := langParam(r)
+	if err == nil {
+		err = lerr
 	}
 	if err != nil {
 		m.s.apiError(w, r, err)
@@ -625,9 +626,9 @@ func (m *missions) apiDiff(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		from, to, err = diffParams(r, list)
 	}
-	lang := r.URL.Query().Get("lang")
-	if lang == "" {
-		lang = "ru"
+	lang, lerr := langParam(r)
+	if err == nil {
+		err = lerr
 	}
 	if err != nil {
 		m.s.apiError(w, r, err)
@@ -731,9 +732,9 @@ func (m *missions) apiDraftPDF(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		d, err = m.loadStatement(r.Context(), s)
 	}
-	lang := r.URL.Query().Get("lang")
-	if lang == "" {
-		lang = "ru"
+	lang, lerr := langParam(r)
+	if err == nil {
+		err = lerr
 	}
 	if err != nil {
 		m.s.apiError(w, r, err)
@@ -743,4 +744,16 @@ func (m *missions) apiDraftPDF(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	m.writePDF(w, r, title, m.s.cat.Printer(lang).T("mission.pdf.draft", "Version", d.Current.Number, "Status", s.Status()), body,
 		"statement-draft-"+strconv.FormatInt(s.ID, 10)+"-"+lang)
+}
+
+// langParam reads ?lang= (kk, ru or en; default ru).
+func langParam(r *http.Request) (string, error) {
+	lang := r.URL.Query().Get("lang")
+	if lang == "" {
+		return "ru", nil
+	}
+	if !slices.Contains(publish.Languages, lang) {
+		return lang, baqylau.Errorf(baqylau.EINVALID, "lang %q is not kk, ru or en", lang)
+	}
+	return lang, nil
 }

@@ -249,6 +249,8 @@ func TestStatementAdoptionEmbargoAndRelease(t *testing.T) {
 		t.Errorf("diff = %v", diff)
 	}
 	w.call("GET", st+"/diff?from=1&to=9", w.member, "", http.StatusNotFound)
+	w.call("GET", st+"/diff?lang=fr", w.member, "", http.StatusUnprocessableEntity)
+	w.call("GET", st+"?lang=fr", w.member, "", http.StatusUnprocessableEntity)
 
 	// Freezing is for the leads; deciding for the delegation heads only.
 	w.call("POST", st+"/freeze", w.member, "", http.StatusForbidden)
