@@ -38,10 +38,20 @@ func (s *Server) missionRoutes() []route {
 	m := &missions{s: s}
 	m.st, _ = s.cfg.Reports.(mission.Store)
 	return []route{
+		{pattern: "GET /missions/mine", roles: missionMembers, h: m.mine},
 		{pattern: "GET /missions/{mid}/work", roles: missionMembers, h: m.showWork},
 		{pattern: "POST /missions/{mid}/acknowledgement", roles: missionMembers, h: m.acknowledge},
 		{pattern: "GET /missions/{mid}/statements/{sid}", roles: missionMembers, h: m.showStatement},
 		{pattern: "POST /missions/{mid}/statements/{sid}/decision", roles: missionMembers, h: m.decide},
+		{pattern: "POST /missions/{mid}/meetings", roles: missionMembers, h: m.recordMissionMeeting},
+		{pattern: "POST /missions/{mid}/statements", roles: missionMembers, h: m.createStatement},
+		{pattern: "POST /missions/{mid}/statements/{sid}/versions", roles: missionMembers, h: m.saveVersion},
+		{pattern: "POST /missions/{mid}/statements/{sid}/freeze", roles: missionMembers, h: m.freeze},
+		{pattern: "POST /missions/{mid}/statements/{sid}/reopen", roles: missionMembers, h: m.reopen},
+		{pattern: "GET /elections/{id}/meetings", roles: editors, h: m.showDesk},
+		{pattern: "POST /elections/{id}/meetings", roles: editors, h: m.recordDeskMeeting},
+		{pattern: "POST /elections/{id}/results-announcement", roles: editors, h: m.announceResults},
+		{pattern: "POST /meetings/{mtid}/publication", roles: meetingKeepers, h: m.publishMinutes},
 		{pattern: "GET /press/statements/{sid}/pdf", roles: public, h: m.pressPDF},
 
 		{pattern: "POST /api/v1/elections/{id}/meetings", roles: meetingKeepers, api: true, h: m.apiCreateMeeting},

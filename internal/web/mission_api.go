@@ -235,22 +235,9 @@ func (m *missions) apiPublishMinutes(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = decodeJSON(w, r, &in)
 	}
-	ps := publish.Statement{Title: in.Title.text()}
-	for _, l := range publish.Languages {
-		if t := ps.Title.In(l); t != "" {
-			body := m.minutes(mt, l, t)
-			switch l {
-			case "kk":
-				ps.Body.KK = body
-			case "ru":
-				ps.Body.RU = body
-			case "en":
-				ps.Body.EN = body
-			}
-		}
-	}
+	var ps publish.Statement
 	if err == nil {
-		err = m.st.PublishMinutes(r.Context(), mt.ID, &ps)
+		ps, err = m.publishedMinutes(r, mt, in.Title.text())
 	}
 	if err != nil {
 		m.s.apiError(w, r, err)

@@ -19,6 +19,9 @@ type workData struct {
 	Acks         int
 	Meetings     []mission.MeetingRecord
 	Statements   []mission.Statement
+	Form         meetingForm
+	Leads        bool
+	Now          string
 }
 
 func (m *missions) showWork(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +48,9 @@ func (m *missions) showWork(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Acks = len(acks)
+	d.Leads = leads(d.Me)
+	d.Form = newMeetingForm("/missions/"+strconv.FormatInt(mid, 10)+"/meetings", []mission.MeetingKind{mission.StateBody, mission.Meeting, mission.Briefing}, d.Leads)
+	d.Now = d.Form.Now
 	d.Acknowledged = slices.ContainsFunc(acks, func(a mission.Acknowledgement) bool {
 		return a.ObserverID == d.Me.ID && a.Principles == d.Mission.Principles
 	})
@@ -90,6 +96,10 @@ type statementPage struct {
 	Diff      []mission.DiffLine
 	CanDecide bool
 	Langs     []string
+	Leads     bool
+	// Edit holds the current text of each language for the edit form.
+	Edit, EditTitle map[string]string
+	Figures         []string
 }
 
 func (m *missions) showStatement(w http.ResponseWriter, r *http.Request) {
@@ -121,6 +131,12 @@ func (m *missions) showStatement(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	p.Leads, p.Figures = leads(o), mission.FigureNames
+	p.Edit, p.EditTitle = map[string]string{}, map[string]string{}
+	for _, l := range publish.Languages {
+		p.Edit[l] = mission.FormatSections(d.Current.Sections, l)
+		p.EditTitle[l] = pick(d.Current.Title, l)
+	}
 	p.CanDecide = o.MissionRole == people.DelegationHead && s.FrozenVersion != 0 && s.AdoptedAt.IsZero()
 	v.Title, v.Data = p.Title, p
 	w.Header().Set("Cache-Control", "no-store")
@@ -144,4 +160,14 @@ func (m *missions) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	m.s.flash(r, "mission.decision.done")
 	http.Redirect(w, r, "/missions/"+strconv.FormatInt(s.MissionID, 10)+"/statements/"+strconv.FormatInt(s.ID, 10), http.StatusSeeOther)
+}
+
+// mine takes a member to their mission's page.
+func (m *missions) mine(w http.ResponseWriter, r *http.Request) {
+	o, err := m.member(r.Context())
+	if err != nil {
+		m.s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/missions/"+strconv.FormatInt(o.MissionID, 10)+"/work", http.StatusSeeOther)
 }

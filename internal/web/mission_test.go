@@ -412,3 +412,74 @@ func pdfToText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+func TestMissionForms(t *testing.T) {
+	w := newMissionWorld(t)
+	mid, e := itoa(w.mission), itoa(w.election)
+	login := func(email string) *browser {
+		b := newBrowser(t, w.f)
+		if code, _ := b.post("/login", map[string][]string{"email": {email}, "password": {testPassword}}); code != http.StatusOK {
+			t.Fatalf("login %s: %d", email, code)
+		}
+		return b
+	}
+	head := login("head@cis.example.org")
+	if code, page := head.get("/missions/mine"); code != http.StatusOK || !strings.Contains(page, "CIS Observer Mission") || !strings.Contains(page, `href="/missions/mine"`) {
+		t.Fatalf("my mission: %d %s", code, page)
+	}
+	code, page := head.post("/missions/"+mid+"/meetings", map[string][]string{"kind": {"state_body"}, "held_at": {"2024-02-20T11:00"},
+		"place": {"Astana"}, "counterpart": {"Prosecutor General's Office"}, "participants": {"CIS\r\nSCO"}, "follow_up": {"Send a letter"},
+		"topic0": {"complaints"}, "question0": {"How many complaints?"}, "answer0": {"Twelve."}, "topic1": {"other"}})
+	if code != http.StatusOK || !strings.Contains(htmlText(page), "Prosecutor General's Office") || !strings.Contains(page, "How many complaints?") ||
+		!strings.Contains(page, "Complaints and disputes") {
+		t.Fatalf("mission meeting: %d %s", code, page)
+	}
+	code, page = head.post("/missions/"+mid+"/statements", map[string][]string{"kind": {"final"}, "rule": {"all"}, "release": {"time"},
+		"release_at": {"2020-01-01T10:00"}, "title_en": {"Final conclusion"}, "title_kk": {"Қорытынды"},
+		"text_en": {"Intro {{incidents_total}}.\n## Abroad\nCoverage {{coverage_abroad}}."}, "text_kk": {"Кіріспе.\n## Шетелде\nҚамту {{coverage_abroad}}."}})
+	if code != http.StatusOK || !strings.Contains(page, "Coverage 0 / 1.") || !strings.Contains(page, "## Abroad") || !strings.Contains(page, "Freeze for adoption") ||
+		!strings.Contains(htmlText(page), `Insert figures as {{stations_observed}}.`) {
+		t.Fatalf("new statement: %d %s", code, page)
+	}
+	sid := regexp.MustCompile(`/missions/[0-9]+/statements/([0-9]+)/versions`).FindStringSubmatch(page)[1]
+	st := "/missions/" + mid + "/statements/" + sid
+	if code, page = head.post(st+"/versions", map[string][]string{"title_en": {"Final conclusion"}, "text_en": {"Intro {{incidents_total}} incidents.\n## Abroad\nCoverage {{coverage_abroad}}."}}); code != http.StatusOK ||
+		!strings.Contains(page, "Intro 0 incidents.") || !strings.Contains(page, "<ins>+ Intro {{incidents_total}} incidents.</ins>") {
+		t.Fatalf("new version: %d %s", code, page)
+	}
+	if code, page = head.post(st+"/freeze", nil); code != http.StatusOK || !strings.Contains(page, "Return to draft") {
+		t.Fatalf("freeze: %d", code)
+	}
+	for _, email := range []string{"d1@cis.example.org", "d2@cis.example.org"} {
+		if code, _ := login(email).post(st+"/decision", map[string][]string{"approve": {"1"}}); code != http.StatusOK {
+			t.Fatalf("approve by %s: %d", email, code)
+		}
+	}
+	// Released at a time already past: public as soon as adopted.
+	if _, page = head.get(st); !strings.Contains(page, "In the press centre") {
+		t.Fatalf("adopted statement not released: %s", page)
+	}
+	press := regexp.MustCompile(`/press/statements/([0-9]+)`).FindStringSubmatch(page)[1]
+	if code, page := newBrowser(t, w.f).get("/press/statements/" + press); code != http.StatusOK || !strings.Contains(page, "Intro 0 incidents.") {
+		t.Errorf("released statement: %d %s", code, page)
+	}
+
+	desk := login("desk@example.org")
+	code, page = desk.post("/elections/"+e+"/meetings", map[string][]string{"kind": {"briefing"}, "held_at": {"2024-03-14T10:00"},
+		"place": {"CEC"}, "participants": {"ODIHR"}, "topic0": {"foreign_media"}, "question0": {"Visas?"}, "answer0": {"Free."}})
+	if code != http.StatusOK || !strings.Contains(page, "Visas?") || !strings.Contains(page, "The results are announced") {
+		t.Fatalf("desk meeting: %d %s", code, page)
+	}
+	mt := regexp.MustCompile(`/meetings/([0-9]+)/publication`).FindStringSubmatch(page)[1]
+	if code, page = desk.post("/meetings/"+mt+"/publication", map[string][]string{"title_en": {"CEC briefing for observers"}}); code != http.StatusOK ||
+		!strings.Contains(page, "[Foreign media] Visas?") {
+		t.Fatalf("publish minutes: %d %s", code, page)
+	}
+	if code, page = desk.post("/elections/"+e+"/results-announcement", nil); code != http.StatusOK || !strings.Contains(page, "Results announced") {
+		t.Errorf("announce results: %d", code)
+	}
+	// Members of the mission do not reach the desk's page.
+	if code, _ := head.get("/elections/" + e + "/meetings"); code != http.StatusForbidden {
+		t.Errorf("desk page for a mission head: %d", code)
+	}
+}
