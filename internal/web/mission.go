@@ -10,6 +10,7 @@ import (
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/auth"
+	"github.com/baqylau/baqylau/internal/memo"
 	"github.com/baqylau/baqylau/internal/mission"
 	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/publish"
@@ -31,11 +32,15 @@ var (
 type missions struct {
 	s  *Server
 	st mission.Store // nil when the store keeps no missions' work
+	// figures keeps each mission's live figures for a second: a draft
+	// open in several browsers costs one count (each figure says when it
+	// was computed).
+	figures *memo.Cache[int64, []mission.Figure]
 }
 
 // missionRoutes: meetings, principles, statements and their release.
 func (s *Server) missionRoutes() []route {
-	m := &missions{s: s}
+	m := &missions{s: s, figures: memo.New[int64, []mission.Figure](time.Second, 1024)}
 	m.st, _ = s.cfg.Reports.(mission.Store)
 	return []route{
 		{pattern: "GET /missions/mine", roles: missionMembers, h: m.mine},
@@ -160,11 +165,13 @@ func (m *missions) statementOf(r *http.Request) (mission.Statement, people.Obser
 
 // liveFigures computes a mission's figures now.
 func (m *missions) liveFigures(ctx context.Context, missionID int64) ([]mission.Figure, error) {
-	c, err := m.st.MissionCounts(ctx, missionID)
-	if err != nil {
-		return nil, err
-	}
-	return c.Figures(), nil
+	return m.figures.Get(missionID, func() ([]mission.Figure, error) {
+		c, err := m.st.MissionCounts(ctx, missionID)
+		if err != nil {
+			return nil, err
+		}
+		return c.Figures(), nil
+	})
 }
 
 // statementView is a statement with what its page and API show.
