@@ -137,6 +137,22 @@ func (db *DB) MissionStatement(ctx context.Context, id int64) (mission.Statement
 	return s, nil
 }
 
+// lockedStatement reads a statement in a transaction that changes it,
+// locking its row on PostgreSQL first: two heads deciding at once must
+// each see the other's decision, or neither would adopt. (SQLite's
+// transactions take the write lock when they begin.)
+func (db *DB) lockedStatement(ctx context.Context, c conn, id int64) (mission.Statement, error) {
+	var one int64
+	err := c.queryRow(ctx, "SELECT id FROM mission_statements WHERE id = $1"+db.forUpdate(), id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mission.Statement{}, baqylau.Errorf(baqylau.ENOTFOUND, "statement %d not found", id)
+	}
+	if err != nil {
+		return mission.Statement{}, err
+	}
+	return db.missionStatement(ctx, c, id)
+}
+
 func (db *DB) missionStatement(ctx context.Context, c conn, id int64) (mission.Statement, error) {
 	s, err := scanMissionStatement(c.queryRow(ctx, "SELECT "+missionStatementCols+missionStatementFrom+"WHERE s.id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -164,7 +180,7 @@ func (db *DB) SaveMissionVersion(ctx context.Context, v *mission.Version) error 
 	}
 	add.Figures = nil
 	err := db.inTx(ctx, func(c conn) error {
-		s, err := db.missionStatement(ctx, c, add.StatementID)
+		s, err := db.lockedStatement(ctx, c, add.StatementID)
 		if err != nil {
 			return err
 		}
@@ -197,7 +213,7 @@ func (db *DB) MissionVersions(ctx context.Context, statementID int64) ([]mission
 func (db *DB) FreezeMissionStatement(ctx context.Context, statementID int64, figs []mission.Figure, byUserID, byObserver int64) (mission.Version, error) {
 	var v mission.Version
 	err := db.inTx(ctx, func(c conn) error {
-		s, err := db.missionStatement(ctx, c, statementID)
+		s, err := db.lockedStatement(ctx, c, statementID)
 		if err != nil {
 			return err
 		}
@@ -226,7 +242,7 @@ func (db *DB) FreezeMissionStatement(ctx context.Context, statementID int64, fig
 // on record but no longer count. ECONFLICT once adopted.
 func (db *DB) ReopenMissionStatement(ctx context.Context, statementID int64) error {
 	err := db.inTx(ctx, func(c conn) error {
-		s, err := db.missionStatement(ctx, c, statementID)
+		s, err := db.lockedStatement(ctx, c, statementID)
 		if err != nil {
 			return err
 		}
@@ -273,7 +289,7 @@ func (db *DB) DecideMissionStatement(ctx context.Context, d *mission.Decision) (
 	var s mission.Statement
 	err := db.inTx(ctx, func(c conn) error {
 		var err error
-		if s, err = db.missionStatement(ctx, c, add.StatementID); err != nil {
+		if s, err = db.lockedStatement(ctx, c, add.StatementID); err != nil {
 			return err
 		}
 		switch {
@@ -327,6 +343,11 @@ func (db *DB) adopt(ctx context.Context, c conn, s *mission.Statement, at time.T
 	v, err := scanVersion(c.queryRow(ctx, "SELECT "+versionCols+" FROM mission_statement_versions WHERE statement_id = $1 AND number = $2",
 		s.ID, s.FrozenVersion))
 	if err != nil {
+		return err
+	}
+	// The election's row is locked here and by AnnounceResults, so that
+	// an announcement either sees this adoption or is seen by it.
+	if err := requireRow(ctx, c, fmt.Sprintf("election %d", s.ElectionID), "SELECT 1 FROM elections WHERE id = $1"+db.forUpdate(), s.ElectionID); err != nil {
 		return err
 	}
 	announced, err := resultsAnnounced(ctx, db, c, s.ElectionID)
@@ -398,7 +419,7 @@ func (db *DB) AnnounceResults(ctx context.Context, electionID int64, at time.Tim
 	}
 	at = normTime(at)
 	err := db.inTx(ctx, func(c conn) error {
-		if err := requireRow(ctx, c, fmt.Sprintf("election %d", electionID), "SELECT 1 FROM elections WHERE id = $1", electionID); err != nil {
+		if err := requireRow(ctx, c, fmt.Sprintf("election %d", electionID), "SELECT 1 FROM elections WHERE id = $1"+db.forUpdate(), electionID); err != nil {
 			return err
 		}
 		var one int

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -307,5 +309,43 @@ func TestMissionStatementTimedRelease(t *testing.T) {
 		}
 		_, err := db.Statement(ctx, s.PressStatementID)
 		wantCode(t, err, baqylau.ENOTFOUND) // released in an hour
+	})
+}
+
+// TestMissionStatementConcurrentApprovals: two heads approving at the
+// same moment adopt the statement (each sees the other's decision).
+func TestMissionStatementConcurrentApprovals(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newMissionFixture(t, db)
+		for round := range 5 {
+			s := mission.Statement{MissionID: f.m.ID, Kind: mission.Final, Rule: mission.All, Release: mission.AfterResults}
+			v := draftVersion(fmt.Sprint("round", round))
+			if err := db.CreateMissionStatement(ctx, &s, &v); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.FreezeMissionStatement(ctx, s.ID, nil, 0, f.head.ID); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 2)
+			for _, o := range []people.Observer{f.d1, f.d2} {
+				wg.Go(func() {
+					_, err := db.DecideMissionStatement(ctx, &mission.Decision{StatementID: s.ID, ObserverID: o.ID, Approve: true})
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := db.MissionStatement(ctx, s.ID)
+			if err != nil || got.Status() != "adopted" {
+				t.Fatalf("round %d: both approved at once, statement %+v, %v", round, got, err)
+			}
+		}
 	})
 }
