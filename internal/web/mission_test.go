@@ -234,6 +234,13 @@ func TestStatementAdoptionEmbargoAndRelease(t *testing.T) {
 		t.Errorf("figure = %v", f)
 	}
 
+	// Members get the draft as a PDF; others do not.
+	if resp := w.f.do("GET", st+"/pdf?lang=kk", w.member, "", nil); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(pdfToText(t, []byte(readAll(t, resp.Body))), "Миссия 3 учаскенің 0 учаскесін байқады") {
+		t.Errorf("draft PDF: %d", resp.StatusCode)
+	}
+	w.call("GET", st+"/pdf?lang=kk", w.otherHead, "", http.StatusNotFound)
+
 	// Members edit; every version is kept and the diff shows the change.
 	edited := strings.Replace(statementJSON[strings.Index(statementJSON, `"title"`)-1:], "The mission observed", "The mission watched", 1)
 	edited = "{" + edited[1:]
@@ -481,5 +488,54 @@ func TestMissionForms(t *testing.T) {
 	// Members of the mission do not reach the desk's page.
 	if code, _ := head.get("/elections/" + e + "/meetings"); code != http.StatusForbidden {
 		t.Errorf("desk page for a mission head: %d", code)
+	}
+}
+
+// TestMissionMemberByBadge: a member signed in by their personal link
+// works in their mission, and their reports count in its figures.
+func TestMissionMemberByBadge(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	ctx := context.Background()
+	admin := f.user(auth.Admin, "desk@example.org")
+	eid := f.newElection(admin)
+	obs, o := f.deployedObserver(admin, eid, "001")
+	m := people.Mission{OrganizationID: o.OrganizationID, ElectionID: eid, Name: "Badge mission", Principles: "Neutrality."}
+	if err := f.db.CreateMission(ctx, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetObserverMission(ctx, o.ID, m.ID, string(people.MissionMember)); err != nil {
+		t.Fatal(err)
+	}
+	mid := itoa(m.ID)
+	if code, page := obs.get("/missions/" + mid + "/work"); code != http.StatusOK || !strings.Contains(page, "Badge mission") {
+		t.Fatalf("work page by badge: %d", code)
+	}
+	if code, page := obs.post("/missions/"+mid+"/acknowledgement", nil); code != http.StatusOK || !strings.Contains(page, "You have acknowledged") {
+		t.Errorf("acknowledge by badge: %d", code)
+	}
+	if code, _ := obs.get("/missions/" + itoa(m.ID+1) + "/work"); code != http.StatusNotFound {
+		t.Errorf("another mission's page: %d, want 404", code)
+	}
+	resp, err := obs.c.Post(f.srv.URL+"/api/v1/elections/"+itoa(eid)+"/reports", "application/json", strings.NewReader(
+		`{"client_id":"6f1c2f64-5b0e-4c55-9a3c-1f7f0d3c9a01","station":"001","form":"turnout","observed_at":"2023-03-19T06:00:00Z","answers":{"ballots_cast":600,"checkpoint":"12:00"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp.Body); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("report: %d %s", resp.StatusCode, body)
+	}
+	code, page := obs.get("/api/v1/missions/" + mid + "/figures")
+	if code != http.StatusOK {
+		t.Fatalf("figures: %d %s", code, page)
+	}
+	var figs struct{ Figures []struct{ Name, Value, Basis string } }
+	if err := json.Unmarshal([]byte(page), &figs); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"stations_observed": "1", "stations_observed_share": "33.3%", "turnout_observed": "40.0%", "coverage_home": "1 / 2"}
+	for _, fg := range figs.Figures {
+		if w, ok := want[fg.Name]; ok && fg.Value != w {
+			t.Errorf("%s = %s (%s), want %s", fg.Name, fg.Value, fg.Basis, w)
+		}
 	}
 }
