@@ -528,7 +528,9 @@ func TestMissionMemberByBadge(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("figures: %d %s", code, page)
 	}
-	var figs struct{ Figures []struct{ Name, Value, Basis string } }
+	var figs struct {
+		Figures []struct{ Name, Value, Basis string }
+	}
 	if err := json.Unmarshal([]byte(page), &figs); err != nil {
 		t.Fatal(err)
 	}
