@@ -146,10 +146,12 @@ func (m *MeetingRecord) Validate() error {
 	if err := checkText("counterpart", m.Counterpart, 300, false); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"agenda", m.Agenda}, {"notes", m.Notes}, {"follow_up", m.FollowUp}} {
-		if err := checkText(f.name, f.v, 20000, false); err != nil {
-			return err
-		}
+	if err := checkText("agenda", m.Agenda, maxNotes, false); err != nil {
+		return err
+	}
+	var err error
+	if m.Notes, m.FollowUp, err = CheckNotes(m.Notes, m.FollowUp); err != nil {
+		return err
 	}
 	if len(m.Participants) > 200 {
 		return baqylau.Errorf(baqylau.EINVALID, "at most 200 participants")
@@ -175,6 +177,19 @@ func (m *MeetingRecord) Validate() error {
 		}
 	}
 	return nil
+}
+
+// maxNotes bounds a meeting's agenda, notes and follow-up, in characters.
+const maxNotes = 20000
+
+// CheckNotes checks a meeting's notes and follow-up, returning them
+// trimmed.
+func CheckNotes(notes, followUp string) (string, string, error) {
+	notes, followUp = strings.TrimSpace(notes), strings.TrimSpace(followUp)
+	if err := checkText("notes", notes, maxNotes, false); err != nil {
+		return notes, followUp, err
+	}
+	return notes, followUp, checkText("follow_up", followUp, maxNotes, false)
 }
 
 // Acknowledgement records that a member of a mission acknowledged its

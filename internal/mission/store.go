@@ -21,6 +21,8 @@ type Store interface {
 	Meeting(ctx context.Context, id int64) (MeetingRecord, error)
 	// Meetings lists an election's meetings of a mission (0: the desk's).
 	Meetings(ctx context.Context, electionID, missionID int64) ([]MeetingRecord, error)
+	// UpdateMeetingNotes replaces a meeting's notes and follow-up.
+	UpdateMeetingNotes(ctx context.Context, meetingID int64, notes, followUp string) error
 	// PublishMinutes publishes a meeting's minutes to the press centre.
 	PublishMinutes(ctx context.Context, meetingID int64, s *publish.Statement) error
 

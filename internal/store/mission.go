@@ -219,6 +219,27 @@ func (db *DB) fillQuestions(ctx context.Context, ms []*mission.MeetingRecord, co
 	return rows.Err()
 }
 
+// UpdateMeetingNotes replaces a meeting's notes and follow-up (the
+// mission's long-term work: what was agreed and what came of it).
+// ENOTFOUND if there is no such meeting.
+func (db *DB) UpdateMeetingNotes(ctx context.Context, meetingID int64, notes, followUp string) error {
+	notes, followUp, err := mission.CheckNotes(notes, followUp)
+	if err != nil {
+		return fmt.Errorf("store: update meeting %d: %w", meetingID, err)
+	}
+	res, err := db.writer().exec(ctx, "UPDATE meetings SET notes = $1, follow_up = $2 WHERE id = $3", notes, followUp, meetingID)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = baqylau.Errorf(baqylau.ENOTFOUND, "meeting %d not found", meetingID)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: update meeting %d: %w", meetingID, err)
+	}
+	return nil
+}
+
 // PublishMinutes publishes a meeting's minutes as a press-centre
 // statement, now, and records it with the meeting. ECONFLICT if they
 // were published already.

@@ -102,8 +102,14 @@ func TestMeetings(t *testing.T) {
 		if err != nil || len(deskList) != 1 || len(deskList[0].Questions) != 3 {
 			t.Fatalf("desk meetings = %+v, %v", deskList, err)
 		}
+		if err := db.UpdateMeetingNotes(ctx, body.ID, " Disputes ", "Statistics received"); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.UpdateMeetingNotes(ctx, 9999, "", ""), baqylau.ENOTFOUND)
+		wantCode(t, db.UpdateMeetingNotes(ctx, body.ID, strings.Repeat("x", 20001), ""), baqylau.EINVALID)
 		missionList, err := db.Meetings(ctx, f.e, f.m.ID)
-		if err != nil || len(missionList) != 1 || missionList[0].Counterpart != "Supreme Court" || len(missionList[0].Questions) != 0 {
+		if err != nil || len(missionList) != 1 || missionList[0].Counterpart != "Supreme Court" || len(missionList[0].Questions) != 0 ||
+			missionList[0].Notes != "Disputes" || missionList[0].FollowUp != "Statistics received" {
 			t.Fatalf("mission meetings = %+v, %v", missionList, err)
 		}
 

@@ -57,6 +57,7 @@ func (s *Server) missionRoutes() []route {
 		{pattern: "POST /elections/{id}/meetings", roles: editors, h: m.recordDeskMeeting},
 		{pattern: "POST /elections/{id}/results-announcement", roles: editors, h: m.announceResults},
 		{pattern: "POST /meetings/{mtid}/publication", roles: meetingKeepers, h: m.publishMinutes},
+		{pattern: "POST /meetings/{mtid}/notes", roles: meetingKeepers, h: m.updateNotes},
 		{pattern: "GET /press/statements/{sid}/pdf", roles: public, h: m.pressPDF},
 
 		{pattern: "POST /api/v1/elections/{id}/meetings", roles: meetingKeepers, api: true, h: m.apiCreateMeeting},
@@ -64,6 +65,7 @@ func (s *Server) missionRoutes() []route {
 		{pattern: "GET /api/v1/meetings/{mtid}", roles: meetingKeepers, api: true, h: m.apiGetMeeting},
 		{pattern: "POST /api/v1/meetings/{mtid}/questions", roles: meetingKeepers, api: true, h: m.apiAddQuestion},
 		{pattern: "POST /api/v1/meetings/{mtid}/publication", roles: meetingKeepers, api: true, h: m.apiPublishMinutes},
+		{pattern: "POST /api/v1/meetings/{mtid}/notes", roles: meetingKeepers, api: true, h: m.apiUpdateNotes},
 		{pattern: "POST /api/v1/elections/{id}/results-announcement", roles: editors, api: true, h: m.apiAnnounceResults},
 
 		{pattern: "POST /api/v1/missions/{mid}/accounts", roles: editors, api: true, h: m.apiLinkAccount},

@@ -197,6 +197,28 @@ func (m *missions) apiAddQuestion(w http.ResponseWriter, r *http.Request) {
 	m.s.writeJSON(w, http.StatusCreated, in)
 }
 
+func (m *missions) apiUpdateNotes(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Notes    string `json:"notes"`
+		FollowUp string `json:"follow_up"`
+	}
+	mt, _, err := m.meeting(r)
+	if err == nil {
+		err = decodeJSON(w, r, &in)
+	}
+	if err == nil {
+		err = m.st.UpdateMeetingNotes(r.Context(), mt.ID, in.Notes, in.FollowUp)
+	}
+	if err == nil {
+		mt, err = m.st.Meeting(r.Context(), mt.ID)
+	}
+	if err != nil {
+		m.s.apiError(w, r, err)
+		return
+	}
+	m.s.writeJSON(w, http.StatusOK, toAPIMeeting(mt))
+}
+
 // minutes writes a meeting's minutes in one language: the title given,
 // then when and where, who took part, the agenda, and each question with
 // its topic and answer.

@@ -316,3 +316,18 @@ func (m *missions) reopen(w http.ResponseWriter, r *http.Request) {
 	}
 	m.formDone(w, r, err, "mission.statement.reopened", statementURL(s))
 }
+
+func (m *missions) updateNotes(w http.ResponseWriter, r *http.Request) {
+	mt, _, err := m.meeting(r)
+	if err == nil {
+		err = readForm(w, r)
+	}
+	if err == nil {
+		err = m.st.UpdateMeetingNotes(r.Context(), mt.ID, r.PostForm.Get("notes"), r.PostForm.Get("follow_up"))
+	}
+	to := "/elections/" + strconv.FormatInt(mt.ElectionID, 10) + "/meetings"
+	if mt.MissionID != 0 {
+		to = "/missions/" + strconv.FormatInt(mt.MissionID, 10) + "/work"
+	}
+	m.formDone(w, r, err, "mission.meeting.updated", to+"#meeting-"+strconv.FormatInt(mt.ID, 10))
+}

@@ -143,6 +143,11 @@ func TestMeetingsAndMinutes(t *testing.T) {
 		t.Errorf("mission meetings = %v", list)
 	}
 	w.call("GET", "/api/v1/elections/"+e+"/meetings?mission="+mid, w.otherHead, "", http.StatusNotFound)
+	upd := w.call("POST", "/api/v1/meetings/"+itoa(num(body["id"]))+"/notes", w.d1, `{"notes":"Electoral disputes in 2023","follow_up":"Statistics received on 1 March"}`, http.StatusOK)
+	if upd["follow_up"] != "Statistics received on 1 March" {
+		t.Errorf("follow-up not updated: %v", upd)
+	}
+	w.call("POST", "/api/v1/meetings/"+itoa(num(body["id"]))+"/notes", w.otherHead, `{"notes":"x"}`, http.StatusNotFound)
 	// Only the mission's leads publish its minutes.
 	w.call("POST", "/api/v1/meetings/"+itoa(num(body["id"]))+"/publication", w.member, `{"title":{"en":"x"}}`, http.StatusForbidden)
 
@@ -440,6 +445,11 @@ func TestMissionForms(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(htmlText(page), "Prosecutor General's Office") || !strings.Contains(page, "How many complaints?") ||
 		!strings.Contains(page, "Complaints and disputes") {
 		t.Fatalf("mission meeting: %d %s", code, page)
+	}
+	mtid := regexp.MustCompile(`/meetings/([0-9]+)/notes`).FindStringSubmatch(page)[1]
+	if code, page := head.post("/meetings/"+mtid+"/notes", map[string][]string{"notes": {"Met the deputy"}, "follow_up": {"Letter sent 3 March"}}); code != http.StatusOK ||
+		!strings.Contains(page, "Letter sent 3 March") {
+		t.Errorf("update notes: %d", code)
 	}
 	code, page = head.post("/missions/"+mid+"/statements", map[string][]string{"kind": {"final"}, "rule": {"all"}, "release": {"time"},
 		"release_at": {"2020-01-01T10:00"}, "title_en": {"Final conclusion"}, "title_kk": {"Қорытынды"},
