@@ -110,6 +110,24 @@ func (s *Statement) Validate() error {
 	return nil
 }
 
+// ConferenceTitle is the title of the statement's press conference on the
+// briefings schedule, in the conference's language: the mission's name
+// and the kind of statement, never its text, which stays embargoed
+// until its release.
+func (s Statement) ConferenceTitle(missionName string) string {
+	lang := "ru"
+	if s.Conference != nil {
+		lang = s.Conference.Lang
+	}
+	return missionName + ": " + conferenceTitles[lang][s.Kind]
+}
+
+var conferenceTitles = map[string]map[StatementKind]string{
+	"kk": {Preliminary: "баспасөз конференциясы, алдын ала мәлімдеме", Final: "баспасөз конференциясы, қорытынды"},
+	"ru": {Preliminary: "пресс-конференция, предварительное заявление", Final: "пресс-конференция, итоговое заключение"},
+	"en": {Preliminary: "press conference, preliminary statement", Final: "press conference, final conclusion"},
+}
+
 // Status is where a statement stands.
 func (s Statement) Status() string {
 	switch {

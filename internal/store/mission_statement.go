@@ -379,10 +379,7 @@ func (db *DB) adopt(ctx context.Context, c conn, s *mission.Statement, at time.T
 	if err := c.queryRow(ctx, "SELECT name FROM missions WHERE id = $1", s.MissionID).Scan(&name); err != nil {
 		return err
 	}
-	// The title names the mission and the kind, never the statement's
-	// text, which stays embargoed until its release.
-	kind := map[mission.StatementKind]string{mission.Preliminary: "preliminary statement", mission.Final: "final conclusion"}[s.Kind]
-	b := publish.Briefing{Title: name + ": press conference, " + kind, StartsAt: s.Conference.StartsAt, Place: s.Conference.Place, Lang: s.Conference.Lang}
+	b := publish.Briefing{Title: s.ConferenceTitle(name), StartsAt: s.Conference.StartsAt, Place: s.Conference.Place, Lang: s.Conference.Lang}
 	if err := b.Validate(); err != nil {
 		return err
 	}

@@ -257,7 +257,7 @@ func TestMissionStatementLifecycle(t *testing.T) {
 			t.Fatal("embargoed statement listed in the press centre")
 		}
 		briefings, err := db.Briefings(ctx, at, 10)
-		if err != nil || len(briefings) != 1 || !strings.Contains(briefings[0].Title, "CIS mission") || strings.Contains(briefings[0].Title, "quagga") {
+		if err != nil || len(briefings) != 1 || briefings[0].Title != "CIS mission: пресс-конференция, предварительное заявление" || strings.Contains(briefings[0].Title, "quagga") {
 			t.Errorf("press conference = %+v, %v", briefings, err)
 		}
 

@@ -205,7 +205,7 @@ const marker = "Zanzibarquux"
 
 // statementJSON is a statement with the marker and live figures.
 const statementJSON = `{"kind":"preliminary","rule":"majority","release":"results",
-	"press_conference":{"starts_at":"2030-03-20T11:00:00+05:00","place":"Rixos President Hotel, Astana","lang":"ru"},
+	"press_conference":{"starts_at":"2030-03-20T11:00:00+05:00","place":"Rixos President Hotel, Astana","lang":"en"},
 	"title":{"kk":"Алдын ала мәлімдеме","ru":"Предварительное заявление","en":"Preliminary statement ` + marker + `"},
 	"sections":[{"heading":{"en":"Voting day","kk":"Дауыс беру күні"},
 		"body":{"en":"The mission observed {{stations_observed}} of {{stations_total}} stations. ` + marker + `",
