@@ -11,6 +11,12 @@ import (
 	"github.com/baqylau/baqylau/internal/publish"
 )
 
+// memberAck is a member and whether they acknowledged the principles.
+type memberAck struct {
+	Observer     people.Observer
+	Acknowledged bool
+}
+
 // workData is what mission_work.html shows: the mission's own page.
 type workData struct {
 	Mission      people.Mission
@@ -21,7 +27,10 @@ type workData struct {
 	Statements   []mission.Statement
 	Form         meetingForm
 	Leads        bool
-	Now          string
+	// Members lists, for the leads, each member and whether they
+	// acknowledged the principles as they now read.
+	Members []memberAck
+	Now     string
 }
 
 func (m *missions) showWork(w http.ResponseWriter, r *http.Request) {
@@ -49,6 +58,19 @@ func (m *missions) showWork(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Acks = len(acks)
 	d.Leads = leads(d.Me)
+	if d.Leads {
+		// A mission is at most a few hundred people: one page of the list.
+		members, _, err := m.s.cfg.People.Observers(r.Context(), people.ObserverQuery{MissionID: mid, Limit: 1000})
+		if err != nil {
+			m.s.pageError(w, r, err)
+			return
+		}
+		for _, o := range members {
+			d.Members = append(d.Members, memberAck{Observer: o, Acknowledged: slices.ContainsFunc(acks, func(a mission.Acknowledgement) bool {
+				return a.ObserverID == o.ID && a.Principles == d.Mission.Principles
+			})})
+		}
+	}
 	d.Form = newMeetingForm("/missions/"+strconv.FormatInt(mid, 10)+"/meetings", []mission.MeetingKind{mission.StateBody, mission.Meeting, mission.Briefing}, d.Leads)
 	d.Now = d.Form.Now
 	d.Acknowledged = slices.ContainsFunc(acks, func(a mission.Acknowledgement) bool {

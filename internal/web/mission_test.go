@@ -391,8 +391,14 @@ func TestStatementPages(t *testing.T) {
 	if code, _ := b.post("/missions/"+mid+"/acknowledgement", nil); code != http.StatusOK {
 		t.Errorf("acknowledge: %d", code)
 	}
-	if _, page := b.get("/missions/" + mid + "/work"); !strings.Contains(page, "You have acknowledged these principles.") {
+	_, page = b.get("/missions/" + mid + "/work")
+	if !strings.Contains(page, "You have acknowledged these principles.") {
 		t.Errorf("acknowledgement not shown")
+	}
+	// The leads see who has not acknowledged yet.
+	if !regexp.MustCompile(`Delegation Head One <small>[^<]*</small></td><td>Head of delegation</td><td>yes</td>`).MatchString(page) ||
+		!regexp.MustCompile(`Member <small>[^<]*</small></td><td>Member</td><td><strong>no</strong>`).MatchString(page) {
+		t.Errorf("members' acknowledgements not listed:\n%s", page)
 	}
 	code, page = b.get("/missions/" + mid + "/statements/" + sid + "?from=1&to=2")
 	if code != http.StatusOK || !strings.Contains(page, "How the figures were computed") || !strings.Contains(page, "GET /api/v1/missions/"+mid+"/figures#stations_observed") ||
