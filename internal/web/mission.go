@@ -56,6 +56,7 @@ func (s *Server) missionRoutes() []route {
 		{pattern: "GET /elections/{id}/meetings", roles: editors, h: m.showDesk},
 		{pattern: "POST /elections/{id}/meetings", roles: editors, h: m.recordDeskMeeting},
 		{pattern: "POST /elections/{id}/results-announcement", roles: editors, h: m.announceResults},
+		{pattern: "POST /elections/{id}/mission-accounts", roles: editors, h: m.linkAccount},
 		{pattern: "POST /meetings/{mtid}/publication", roles: meetingKeepers, h: m.publishMinutes},
 		{pattern: "POST /meetings/{mtid}/notes", roles: meetingKeepers, h: m.updateNotes},
 		{pattern: "GET /press/statements/{sid}/pdf", roles: public, h: m.pressPDF},

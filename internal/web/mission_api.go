@@ -300,27 +300,36 @@ func (m *missions) apiAnnounceResults(w http.ResponseWriter, r *http.Request) {
 	m.s.writeJSON(w, http.StatusCreated, map[string]any{"election_id": eid, "announced_at": at.In(refZone())})
 }
 
+// link lets the user with email act for observer o in mission mid.
+func (m *missions) link(r *http.Request, mid int64, email string, o people.Observer) (auth.User, error) {
+	st, err := m.store()
+	if err != nil {
+		return auth.User{}, err
+	}
+	u, err := m.s.cfg.Users.UserByEmail(r.Context(), auth.NormalizeEmail(email))
+	if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
+		return u, baqylau.Errorf(baqylau.EINVALID, "no user with e-mail %q", email)
+	}
+	if err != nil {
+		return u, err
+	}
+	if u.Role != auth.MissionHead && u.Role != auth.DelegationHead && u.Role != auth.Observer {
+		return u, baqylau.Errorf(baqylau.EINVALID, "user %q has role %s: only mission heads, delegation heads and observers act for a mission", email, u.Role)
+	}
+	if o.MissionID != mid {
+		return u, baqylau.Errorf(baqylau.EINVALID, "observer %s is not a member of mission %d", o.Number, mid)
+	}
+	return u, st.LinkMissionAccount(r.Context(), u.ID, o.ID)
+}
+
 func (m *missions) apiLinkAccount(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email      string `json:"email"`
 		ObserverID int64  `json:"observer_id"`
 	}
-	st, err := m.store()
-	var mid int64
-	if err == nil {
-		mid, err = pathID(r, "mid")
-	}
+	mid, err := pathID(r, "mid")
 	if err == nil {
 		err = decodeJSON(w, r, &in)
-	}
-	var u auth.User
-	if err == nil {
-		if u, err = m.s.cfg.Users.UserByEmail(r.Context(), auth.NormalizeEmail(in.Email)); baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
-			err = baqylau.Errorf(baqylau.EINVALID, "no user with e-mail %q", in.Email)
-		}
-	}
-	if err == nil && u.Role != auth.MissionHead && u.Role != auth.DelegationHead && u.Role != auth.Observer {
-		err = baqylau.Errorf(baqylau.EINVALID, "user %q has role %s: only mission heads, delegation heads and observers act for a mission", in.Email, u.Role)
 	}
 	var o people.Observer
 	if err == nil {
@@ -328,11 +337,9 @@ func (m *missions) apiLinkAccount(w http.ResponseWriter, r *http.Request) {
 			err = baqylau.Errorf(baqylau.EINVALID, "no observer %d", in.ObserverID)
 		}
 	}
-	if err == nil && o.MissionID != mid {
-		err = baqylau.Errorf(baqylau.EINVALID, "observer %d is not a member of mission %d", o.ID, mid)
-	}
+	var u auth.User
 	if err == nil {
-		err = st.LinkMissionAccount(r.Context(), u.ID, o.ID)
+		u, err = m.link(r, mid, in.Email, o)
 	}
 	if err != nil {
 		m.s.apiError(w, r, err)

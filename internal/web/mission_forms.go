@@ -110,6 +110,7 @@ func (m *missions) formDone(w http.ResponseWriter, r *http.Request, err error, f
 // meetings of an election.
 type missionDeskData struct {
 	Election  election.Election
+	Missions  []people.MissionSummary
 	Meetings  []mission.MeetingRecord
 	Form      meetingForm
 	Announced time.Time
@@ -130,6 +131,9 @@ func (m *missions) showDesk(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		d.Announced, err = st.ResultsAnnounced(r.Context(), eid)
+	}
+	if err == nil {
+		d.Missions, err = m.s.cfg.People.Missions(r.Context(), eid)
 	}
 	if err != nil {
 		m.s.pageError(w, r, err)
@@ -330,4 +334,29 @@ func (m *missions) updateNotes(w http.ResponseWriter, r *http.Request) {
 		to = "/missions/" + strconv.FormatInt(mt.MissionID, 10) + "/work"
 	}
 	m.formDone(w, r, err, "mission.meeting.updated", to+"#meeting-"+strconv.FormatInt(mt.ID, 10))
+}
+
+// linkAccount lets a head's account act for their observer record: the
+// desk gives the account's e-mail and the accreditation number.
+func (m *missions) linkAccount(w http.ResponseWriter, r *http.Request) {
+	eid, err := pathID(r, "id")
+	if err == nil {
+		err = readForm(w, r)
+	}
+	var o people.Observer
+	if err == nil {
+		number := strings.TrimSpace(r.PostForm.Get("number"))
+		if o, err = m.s.cfg.People.ObserverByNumber(r.Context(), number); baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
+			err = baqylau.Errorf(baqylau.EINVALID, "no observer with accreditation number %q", number)
+		}
+	}
+	if err == nil {
+		var mid int64
+		if mid, err = strconv.ParseInt(r.PostForm.Get("mission"), 10, 64); err != nil {
+			err = baqylau.Errorf(baqylau.EINVALID, "choose a mission")
+		} else {
+			_, err = m.link(r, mid, r.PostForm.Get("email"), o)
+		}
+	}
+	m.formDone(w, r, err, "mission.account.linked", "/elections/"+strconv.FormatInt(eid, 10)+"/meetings#accounts")
 }

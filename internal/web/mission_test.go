@@ -501,6 +501,19 @@ func TestMissionForms(t *testing.T) {
 	if code, page = desk.post("/elections/"+e+"/results-announcement", nil); code != http.StatusOK || !strings.Contains(page, "Results announced") {
 		t.Errorf("announce results: %d", code)
 	}
+	// The desk links a new delegation head's account by accreditation number.
+	w.f.user(auth.DelegationHead, "new-head@cis.example.org")
+	if code, page := desk.post("/elections/"+e+"/mission-accounts", map[string][]string{"mission": {mid}, "email": {"new-head@cis.example.org"},
+		"number": {w.d2Obs.Number}}); code != http.StatusOK || !strings.Contains(page, "The account is linked.") {
+		t.Errorf("link account: %d %s", code, page)
+	}
+	if code, _ := login("new-head@cis.example.org").get("/missions/" + mid + "/work"); code != http.StatusOK {
+		t.Errorf("the linked account's mission page: %d", code)
+	}
+	if code, _ := desk.post("/elections/"+e+"/mission-accounts", map[string][]string{"mission": {itoa(w.other)}, "email": {"new-head@cis.example.org"},
+		"number": {w.d2Obs.Number}}); code != http.StatusUnprocessableEntity {
+		t.Errorf("link to another mission's member: %d, want 422", code)
+	}
 	// Members of the mission do not reach the desk's page.
 	if code, _ := head.get("/elections/" + e + "/meetings"); code != http.StatusForbidden {
 		t.Errorf("desk page for a mission head: %d", code)
