@@ -55,7 +55,9 @@ type Counts struct {
 // Figures computes every figure of FigureNames from c.
 func (c Counts) Figures() []Figure {
 	params := map[string]string{"mission": strconv.FormatInt(c.MissionID, 10), "election": strconv.FormatInt(c.ElectionID, 10)}
-	q := "GET /api/v1/missions/" + params["mission"] + "/figures"
+	params["at"] = c.At.UTC().Format(time.RFC3339Nano)
+	// The query gives the same figure again, as of the same moment.
+	q := "GET /api/v1/missions/" + params["mission"] + "/figures?at=" + params["at"]
 	incidents := 0
 	for _, n := range c.IncidentsByCategory {
 		incidents += n

@@ -80,7 +80,7 @@ func TestCountsFiguresAndText(t *testing.T) {
 		if w, ok := want[f.Name]; ok && f.Value != w {
 			t.Errorf("%s = %q, want %q", f.Name, f.Value, w)
 		}
-		if f.Query != "GET /api/v1/missions/4/figures#"+f.Name || f.Basis == "" || !f.ComputedAt.Equal(at) || f.Params["election"] != "2" {
+		if f.Query != "GET /api/v1/missions/4/figures?at=2024-03-17T15:00:00Z#"+f.Name || f.Basis == "" || !f.ComputedAt.Equal(at) || f.Params["election"] != "2" {
 			t.Errorf("%s: not traceable: %+v", f.Name, f)
 		}
 	}
@@ -89,7 +89,7 @@ func TestCountsFiguresAndText(t *testing.T) {
 	title, body := v.Text("en", figs)
 	if title != "Preliminary" || !strings.Contains(body, "We observed 3 stations.") ||
 		!strings.Contains(body, "[1] stations_observed = 3: stations with at least one report") ||
-		!strings.Contains(body, "as of 2024-03-17 15:00 UTC; GET /api/v1/missions/4/figures#stations_observed") {
+		!strings.Contains(body, "as of 2024-03-17 15:00 UTC; GET /api/v1/missions/4/figures?at=2024-03-17T15:00:00Z#stations_observed") {
 		t.Errorf("text:\n%s", body)
 	}
 	if title, _ := v.Text("kk", figs); title != "Алдын ала мәлімдеме" {

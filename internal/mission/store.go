@@ -46,5 +46,7 @@ type Store interface {
 	ResultsAnnounced(ctx context.Context, electionID int64) (time.Time, error)
 	AnnounceResults(ctx context.Context, electionID int64, at time.Time, byUserID int64) error
 
-	MissionCounts(ctx context.Context, missionID int64) (Counts, error)
+	// MissionCounts reads the counts behind a mission's figures as they
+	// stood at a moment (zero: now).
+	MissionCounts(ctx context.Context, missionID int64, at time.Time) (Counts, error)
 }

@@ -65,7 +65,7 @@ func BenchmarkMissionCounts(b *testing.B) {
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				c, err := db.MissionCounts(ctx, m.ID)
+				c, err := db.MissionCounts(ctx, m.ID, time.Time{})
 				if err != nil {
 					b.Fatal(err)
 				}

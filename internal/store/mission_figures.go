@@ -5,14 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/mission"
 )
 
 // MissionCounts reads, in one snapshot, the counts a mission's figures
-// are computed from (see mission.Counts for each one's definition).
-func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Counts, error) {
+// are computed from (see mission.Counts for each one's definition), as
+// they stood at a moment (zero: now): only reports and incidents received
+// and assignments made by then count, so that a figure fixed in a
+// statement can be computed again from its time. Membership is the
+// mission's as it is now.
+func (db *DB) MissionCounts(ctx context.Context, missionID int64, at time.Time) (mission.Counts, error) {
 	c := mission.Counts{MissionID: missionID, IncidentsByCategory: map[string]int{}, IncidentsByRegion: map[string]int{}}
 	err := db.inReadTx(ctx, func(q conn) error {
 		err := q.queryRow(ctx, "SELECT election_id FROM missions WHERE id = $1", missionID).Scan(&c.ElectionID)
@@ -23,6 +28,10 @@ func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Count
 			return err
 		}
 		c.At = now()
+		if !at.IsZero() && at.Before(c.At) {
+			c.At = normTime(at)
+		}
+		until := db.timeArg(c.At)
 		// Reports are found by their observers (the mission's few hundred)
 		// and only then checked for the election: "election_id + 0" keeps
 		// PostgreSQL, before it has statistics, from also scanning the
@@ -35,21 +44,23 @@ func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Count
 		}
 		c.StationsAbroad = c.StationsTotal - c.StationsHome
 		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT r.station_code) FROM reports r
-			WHERE r.election_id + 0 = $1 AND r.observer_id IN (SELECT id FROM observers WHERE mission_id = $2)`, e, m).Scan(&c.StationsObserved); err != nil {
+			WHERE r.election_id + 0 = $1 AND r.observer_id IN (SELECT id FROM observers WHERE mission_id = $2) AND r.received_at <= $3`,
+			e, m, until).Scan(&c.StationsObserved); err != nil {
 			return err
 		}
 		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT CASE WHEN s.country = 'KZ' THEN s.code END),
 				COUNT(DISTINCT CASE WHEN s.country <> 'KZ' THEN s.code END)
 			FROM assignments a JOIN observers o ON o.id = a.observer_id
 			JOIN stations s ON s.election_id = a.election_id AND s.code = a.station_code
-			WHERE a.election_id = $1 AND o.mission_id = $2`, e, m).Scan(&c.CoveredHome, &c.CoveredAbroad); err != nil {
+			WHERE a.election_id = $1 AND o.mission_id = $2 AND a.created_at <= $3`, e, m, until).Scan(&c.CoveredHome, &c.CoveredAbroad); err != nil {
 			return err
 		}
 		// One pass over the election's incidents, each checked against its
 		// observer by primary key.
 		rows, err := q.query(ctx, `SELECT i.category, i.region, COUNT(*) FROM incidents i
 			WHERE i.election_id = $1 AND EXISTS (SELECT 1 FROM observers o WHERE o.id = i.observer_id AND o.mission_id = $2)
-			GROUP BY i.category, i.region`, e, m)
+				AND i.received_at <= $3
+			GROUP BY i.category, i.region`, e, m, until)
 		if err != nil {
 			return err
 		}
@@ -70,9 +81,10 @@ func (db *DB) MissionCounts(ctx context.Context, missionID int64) (mission.Count
 			FROM (SELECT r.station_code, r.ballots_cast,
 					ROW_NUMBER() OVER (PARTITION BY r.station_code ORDER BY r.observed_at DESC, r.id DESC) AS rn
 				FROM reports r
-				WHERE r.election_id + 0 = $1 AND r.observer_id IN (SELECT id FROM observers WHERE mission_id = $2) AND r.ballots_cast IS NOT NULL) l
+				WHERE r.election_id + 0 = $1 AND r.observer_id IN (SELECT id FROM observers WHERE mission_id = $2) AND r.ballots_cast IS NOT NULL
+					AND r.received_at <= $3) l
 			JOIN stations s ON s.election_id = $1 AND s.code = l.station_code
-			WHERE l.rn = 1`, e, m).Scan(&c.BallotsCast, &c.RegisteredVoters, &c.StationsCounted)
+			WHERE l.rn = 1`, e, m, until).Scan(&c.BallotsCast, &c.RegisteredVoters, &c.StationsCounted)
 	})
 	if err != nil {
 		return mission.Counts{}, fmt.Errorf("store: counts of mission %d: %w", missionID, err)

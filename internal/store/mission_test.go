@@ -178,7 +178,7 @@ func TestMissionStatementLifecycle(t *testing.T) {
 		if err := db.Assign(ctx, &people.Assignment{ElectionID: f.e, StationCode: "Z-US1", ObserverID: f.member.ID}); err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.MissionCounts(ctx, f.m.ID)
+		c, err := db.MissionCounts(ctx, f.m.ID, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,6 +188,22 @@ func TestMissionStatementLifecycle(t *testing.T) {
 			t.Errorf("MissionCounts() = %+v", c)
 		}
 
+		// As of a moment: what had been received by then.
+		again, err := db.MissionCounts(ctx, f.m.ID, c.At)
+		if err != nil || again.StationsObserved != 1 || again.BallotsCast != 300 || !again.At.Equal(c.At) {
+			t.Errorf("counts again as of %v: %+v, %v", c.At, again, err)
+		}
+		late := turnoutReport(f.e, "m-3", "A-002", at, 700)
+		late.ObserverID, late.ReceivedAt = f.d2.ID, c.At.Add(time.Hour)
+		if _, err := db.SaveReports(ctx, []report.Report{late}); err != nil {
+			t.Fatal(err)
+		}
+		if again, err = db.MissionCounts(ctx, f.m.ID, c.At); err != nil || again.StationsObserved != 1 || again.BallotsCast != 300 {
+			t.Errorf("a report received later changed the counts as of %v: %+v, %v", c.At, again, err)
+		}
+		if early, err := db.MissionCounts(ctx, f.m.ID, at.Add(-24*time.Hour)); err != nil || early.StationsObserved != 0 || early.CoveredAbroad != 0 {
+			t.Errorf("counts before anything was received: %+v, %v", early, err)
+		}
 		s := mission.Statement{MissionID: f.m.ID, Kind: mission.Preliminary, Rule: mission.Majority, Release: mission.AfterResults,
 			Conference: &mission.Conference{StartsAt: at.Add(48 * time.Hour), Place: "Rixos, Astana", Lang: "ru"}}
 		v1 := draftVersion("zebra")

@@ -169,7 +169,7 @@ func (m *missions) statementOf(r *http.Request) (mission.Statement, people.Obser
 // liveFigures computes a mission's figures now.
 func (m *missions) liveFigures(ctx context.Context, missionID int64) ([]mission.Figure, error) {
 	return m.figures.Get(missionID, func() ([]mission.Figure, error) {
-		c, err := m.st.MissionCounts(ctx, missionID)
+		c, err := m.st.MissionCounts(ctx, missionID, time.Time{})
 		if err != nil {
 			return nil, err
 		}

@@ -437,7 +437,18 @@ func (m *missions) apiFigures(w http.ResponseWriter, r *http.Request) {
 		_, err = m.inMission(r.Context(), mid)
 	}
 	var figs []mission.Figure
-	if err == nil {
+	if v := r.URL.Query().Get("at"); err == nil && v != "" {
+		// A figure fixed in a statement, computed again as of its time.
+		var at time.Time
+		if at, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			err = baqylau.Errorf(baqylau.EINVALID, "at=%q is not a time such as 2024-03-17T15:00:00Z", v)
+		}
+		var c mission.Counts
+		if err == nil {
+			c, err = m.st.MissionCounts(r.Context(), mid, at)
+		}
+		figs = c.Figures()
+	} else if err == nil {
 		figs, err = m.liveFigures(r.Context(), mid)
 	}
 	if err != nil {

@@ -231,7 +231,7 @@ func TestStatementAdoptionEmbargoAndRelease(t *testing.T) {
 	// The draft renders live figures, traced to their query.
 	draft := w.call("GET", st+"?lang=en", w.member, "", http.StatusOK)
 	if draft["figures_live"] != true || !strings.Contains(draft["text"].(string), "observed 0 of 3 stations") ||
-		!strings.Contains(draft["text"].(string), "GET /api/v1/missions/"+mid+"/figures#stations_observed") {
+		!regexp.MustCompile(`GET /api/v1/missions/`+mid+`/figures\?at=[0-9T:.Z-]+#stations_observed`).MatchString(draft["text"].(string)) {
 		t.Errorf("draft = %v", draft["text"])
 	}
 	figs := w.call("GET", "/api/v1/missions/"+mid+"/figures", w.member, "", http.StatusOK)
@@ -272,6 +272,18 @@ func TestStatementAdoptionEmbargoAndRelease(t *testing.T) {
 		t.Errorf("frozen = %v", frozen)
 	}
 	w.call("POST", st+"/versions", w.member, edited, http.StatusConflict)
+	// Each fixed figure's query gives the same value again.
+	for _, fv := range frozen["figures"].([]any) {
+		fig := fv.(map[string]any)
+		query, _ := strings.CutPrefix(fig["query"].(string), "GET ")
+		query, name, _ := strings.Cut(query, "#")
+		for _, gv := range w.call("GET", query, w.member, "", http.StatusOK)["figures"].([]any) {
+			if g := gv.(map[string]any); g["name"] == name && (g["value"] != fig["value"] || g["basis"] != fig["basis"]) {
+				t.Errorf("%s: fixed %v (%v), query gives %v (%v)", name, fig["value"], fig["basis"], g["value"], g["basis"])
+			}
+		}
+	}
+	w.call("GET", "/api/v1/missions/"+mid+"/figures?at=yesterday", w.member, "", http.StatusUnprocessableEntity)
 	w.call("POST", st+"/decisions", w.member, `{"approve":true}`, http.StatusForbidden)
 	w.call("POST", st+"/decisions", w.head, `{"approve":true}`, http.StatusForbidden)
 	w.call("POST", st+"/decisions", w.otherHead, `{"approve":true}`, http.StatusNotFound)
@@ -401,7 +413,7 @@ func TestStatementPages(t *testing.T) {
 		t.Errorf("members' acknowledgements not listed:\n%s", page)
 	}
 	code, page = b.get("/missions/" + mid + "/statements/" + sid + "?from=1&to=2")
-	if code != http.StatusOK || !strings.Contains(page, "How the figures were computed") || !strings.Contains(page, "GET /api/v1/missions/"+mid+"/figures#stations_observed") ||
+	if code != http.StatusOK || !strings.Contains(page, "How the figures were computed") || !strings.Contains(page, "GET /api/v1/missions/"+mid+"/figures?at=") ||
 		!strings.Contains(page, "Approve") {
 		t.Fatalf("statement page: %d %s", code, page)
 	}
