@@ -50,15 +50,16 @@ func (db *DB) MissionCounts(ctx context.Context, missionID int64, at time.Time) 
 		}
 		if err := q.queryRow(ctx, `SELECT COUNT(DISTINCT CASE WHEN s.country = 'KZ' THEN s.code END),
 				COUNT(DISTINCT CASE WHEN s.country <> 'KZ' THEN s.code END)
-			FROM assignments a JOIN observers o ON o.id = a.observer_id
-			JOIN stations s ON s.election_id = a.election_id AND s.code = a.station_code
-			WHERE a.election_id = $1 AND o.mission_id = $2 AND a.created_at <= $3`, e, m, until).Scan(&c.CoveredHome, &c.CoveredAbroad); err != nil {
+			FROM assignments a JOIN stations s ON s.election_id = a.election_id AND s.code = a.station_code
+			WHERE a.election_id = $1 AND (SELECT o.mission_id FROM observers o WHERE o.id = a.observer_id) = $2 AND a.created_at <= $3`, e, m, until).Scan(&c.CoveredHome, &c.CoveredAbroad); err != nil {
 			return err
 		}
-		// One pass over the election's incidents, each checked against its
-		// observer by primary key.
+		// One pass over the election's incidents (and below, assignments),
+		// each checked against its observer by primary key: as a join,
+		// PostgreSQL without statistics scanned the mission's observers
+		// again for each row.
 		rows, err := q.query(ctx, `SELECT i.category, i.region, COUNT(*) FROM incidents i
-			WHERE i.election_id = $1 AND EXISTS (SELECT 1 FROM observers o WHERE o.id = i.observer_id AND o.mission_id = $2)
+			WHERE i.election_id = $1 AND (SELECT o.mission_id FROM observers o WHERE o.id = i.observer_id) = $2
 				AND i.received_at <= $3
 			GROUP BY i.category, i.region`, e, m, until)
 		if err != nil {
