@@ -7,18 +7,32 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/baqylau/baqylau/internal/election"
+	"github.com/baqylau/baqylau/internal/report"
 )
 
 // Figure is one figure inserted in a statement, with what it was computed
 // from, when, and the query that reproduces it.
 type Figure struct {
-	Name       string            `json:"name"`
-	Value      string            `json:"value"`
-	Params     map[string]string `json:"params"`
+	Name   string            `json:"name"`
+	Value  string            `json:"value"`
+	Params map[string]string `json:"params"`
+	// Values holds the value in each language where it names things
+	// (incident categories, regions); Value is then the codes.
+	Values     map[string]string `json:"values,omitempty"`
 	Basis      string            `json:"basis"`
 	ComputedAt time.Time         `json:"computed_at"`
 	// Query is the API request that gives the same figure.
 	Query string `json:"query"`
+}
+
+// In is the figure's value in a language.
+func (f Figure) In(lang string) string {
+	if v, ok := f.Values[lang]; ok {
+		return v
+	}
+	return f.Value
 }
 
 // FigureNames lists the figures a statement may use as {{name}}.
@@ -72,8 +86,10 @@ func (c Counts) Figures() []Figure {
 			fmt.Sprintf("%d stations observed / %d stations of the election", c.StationsObserved, c.StationsTotal)),
 		fig("stations_total", strconv.Itoa(c.StationsTotal), "stations of the election"),
 		fig("incidents_total", strconv.Itoa(incidents), "incidents reported by the mission's members"),
-		fig("incidents_by_category", breakdown(c.IncidentsByCategory), "incidents reported by the mission's members, by category"),
-		fig("incidents_by_region", breakdown(c.IncidentsByRegion), "incidents reported by the mission's members, by region code"),
+		named(fig("incidents_by_category", breakdown(c.IncidentsByCategory, nil), "incidents reported by the mission's members, by category"),
+			c.IncidentsByCategory, categoryName),
+		named(fig("incidents_by_region", breakdown(c.IncidentsByRegion, nil), "incidents reported by the mission's members, by region"),
+			c.IncidentsByRegion, regionName),
 		fig("coverage_home", fmt.Sprintf("%d / %d", c.CoveredHome, c.StationsHome),
 			"stations in Kazakhstan with a member assigned / stations in Kazakhstan"),
 		fig("coverage_abroad", fmt.Sprintf("%d / %d", c.CoveredAbroad, c.StationsAbroad),
@@ -93,8 +109,9 @@ func percent(n, d int64) string {
 	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
 }
 
-// breakdown writes counts as "a 3, b 1", largest first, or "0".
-func breakdown(m map[string]int) string {
+// breakdown writes counts as "a 3, b 1", largest first, or "0"; name
+// turns a code into what is written (nil: the code itself).
+func breakdown(m map[string]int, name func(string) string) string {
 	if len(m) == 0 {
 		return "0"
 	}
@@ -102,7 +119,44 @@ func breakdown(m map[string]int) string {
 	slices.SortStableFunc(keys, func(a, b string) int { return m[b] - m[a] })
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+		if name != nil {
+			k, keys[i] = name(k), k
+		}
+		parts[i] = fmt.Sprintf("%s %d", k, m[keys[i]])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// named adds to f its value in each language, codes turned into names.
+func named(f Figure, m map[string]int, name func(code, lang string) string) Figure {
+	f.Values = map[string]string{}
+	for _, lang := range []string{"kk", "ru", "en"} {
+		f.Values[lang] = breakdown(m, func(code string) string { return name(code, lang) })
+	}
+	return f
+}
+
+func categoryName(code, lang string) string {
+	if c, ok := report.LookupCategory(code); ok && c.Label[lang] != "" {
+		return c.Label[lang]
+	}
+	return code
+}
+
+var abroad = map[string]string{"kk": "шетелде", "ru": "за рубежом", "en": "abroad"}
+
+func regionName(code, lang string) string {
+	if code == report.RegionAbroad {
+		return abroad[lang]
+	}
+	if r, ok := election.LookupRegion(code); ok {
+		switch lang {
+		case "kk":
+			return r.NameKK
+		case "ru":
+			return r.NameRU
+		}
+		return r.NameEN
+	}
+	return code
 }

@@ -95,7 +95,13 @@ func TestCountsFiguresAndText(t *testing.T) {
 	if title, _ := v.Text("kk", figs); title != "Алдын ала мәлімдеме" {
 		t.Errorf("kk title %q", title)
 	}
-	if got := Render("{{turnout_observed}} and {{coverage_abroad}}", nil); got != "{{turnout_observed}} and {{coverage_abroad}}" {
+	// Breakdowns name categories and regions in the reader's language.
+	v.Sections[0].Body.RU = "Нарушения: {{incidents_by_category}}; {{incidents_by_region}}."
+	if _, body := v.Text("ru", figs); !strings.Contains(body, "Нарушения: ") || !strings.Contains(body, "Вброс бюллетеней 1") ||
+		!strings.Contains(body, "; Алматы 3.") {
+		t.Errorf("ru breakdowns:\n%s", body)
+	}
+	if got := Render("{{turnout_observed}} and {{coverage_abroad}}", "en", nil); got != "{{turnout_observed}} and {{coverage_abroad}}" {
 		t.Errorf("render without figures = %q", got)
 	}
 }

@@ -269,14 +269,14 @@ func Adopted(rule Rule, version int, heads []int64, decisions []Decision) bool {
 	return yes == len(heads)
 }
 
-// Render writes text with its figures: a known figure's value, or the
-// placeholder as is when figs lacks it.
-func Render(text string, figs []Figure) string {
+// Render writes text in a language with its figures: a known figure's
+// value, or the placeholder as is when figs lacks it.
+func Render(text, lang string, figs []Figure) string {
 	return placeholder.ReplaceAllStringFunc(text, func(m string) string {
 		name := placeholder.FindStringSubmatch(m)[1]
 		for _, f := range figs {
 			if f.Name == name {
-				return f.Value
+				return f.In(lang)
 			}
 		}
 		return m
@@ -311,9 +311,9 @@ func (v Version) Text(lang string, figs []Figure) (title, body string) {
 	var b strings.Builder
 	for _, s := range v.Sections {
 		if h := s.Heading.In(lang); h != "" {
-			b.WriteString(Render(h, figs) + "\n\n")
+			b.WriteString(Render(h, lang, figs) + "\n\n")
 		}
-		b.WriteString(Render(s.Body.In(lang), figs) + "\n\n")
+		b.WriteString(Render(s.Body.In(lang), lang, figs) + "\n\n")
 	}
 	used := v.Used()
 	if len(used) > 0 {
@@ -323,7 +323,7 @@ func (v Version) Text(lang string, figs []Figure) (title, body string) {
 			for _, f := range figs {
 				if f.Name == name {
 					n++
-					fmt.Fprintf(&b, "[%d] %s = %s: %s; %s %s; %s\n", n, f.Name, f.Value, f.Basis,
+					fmt.Fprintf(&b, "[%d] %s = %s: %s; %s %s; %s\n", n, f.Name, f.In(lang), f.Basis,
 						asOf[lang], f.ComputedAt.UTC().Format("2006-01-02 15:04 UTC"), f.Query)
 				}
 			}
