@@ -246,7 +246,7 @@ func (m *missions) createStatement(w http.ResponseWriter, r *http.Request) {
 		o, err = m.inMission(r.Context(), mid)
 	}
 	if err == nil {
-		err = readForm(w, r)
+		err = parseForm(w, r) // a statement in three languages outgrows 64 KiB
 	}
 	f := r.PostForm
 	s := mission.Statement{MissionID: mid, Kind: mission.StatementKind(f.Get("kind")), Rule: mission.Rule(f.Get("rule")),
@@ -278,7 +278,7 @@ func statementURL(s mission.Statement) string {
 func (m *missions) saveVersion(w http.ResponseWriter, r *http.Request) {
 	s, o, err := m.statementOf(r)
 	if err == nil {
-		err = readForm(w, r)
+		err = parseForm(w, r) // a statement in three languages outgrows 64 KiB
 	}
 	if err == nil {
 		v := versionFromForm(r.PostForm)

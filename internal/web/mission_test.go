@@ -582,3 +582,20 @@ func TestMissionMemberByBadge(t *testing.T) {
 		}
 	}
 }
+
+// TestLongStatementForm: a statement of 40,000 Cyrillic characters a
+// language goes through the form.
+func TestLongStatementForm(t *testing.T) {
+	w := newMissionWorld(t)
+	mid := itoa(w.mission)
+	b := newBrowser(t, w.f)
+	if code, _ := b.post("/login", map[string][]string{"email": {"head@cis.example.org"}, "password": {testPassword}}); code != http.StatusOK {
+		t.Fatalf("login: %d", code)
+	}
+	long := strings.Repeat("Миссия байқады. ", 2500) // 40,000 characters, 75 KB
+	code, page := b.post("/missions/"+mid+"/statements", map[string][]string{"kind": {"preliminary"}, "release": {"results"},
+		"title_ru": {"Заявление"}, "text_kk": {long}, "text_ru": {long}})
+	if code != http.StatusOK || !strings.Contains(page, "Миссия байқады.") {
+		t.Fatalf("long statement: %d", code)
+	}
+}
