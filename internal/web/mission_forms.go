@@ -83,7 +83,7 @@ func (m *missions) recordMissionMeeting(w http.ResponseWriter, r *http.Request) 
 		ms, err = m.s.cfg.People.Mission(r.Context(), mid)
 	}
 	if err == nil {
-		err = readForm(w, r)
+		err = parseForm(w, r) // long notes outgrow 64 KiB
 	}
 	var mt mission.MeetingRecord
 	if err == nil {
@@ -151,7 +151,7 @@ func (m *missions) recordDeskMeeting(w http.ResponseWriter, r *http.Request) {
 		eid, err = pathID(r, "id")
 	}
 	if err == nil {
-		err = readForm(w, r)
+		err = parseForm(w, r) // long notes outgrow 64 KiB
 	}
 	var mt mission.MeetingRecord
 	if err == nil {
@@ -324,7 +324,7 @@ func (m *missions) reopen(w http.ResponseWriter, r *http.Request) {
 func (m *missions) updateNotes(w http.ResponseWriter, r *http.Request) {
 	mt, _, err := m.meeting(r)
 	if err == nil {
-		err = readForm(w, r)
+		err = parseForm(w, r) // long notes outgrow 64 KiB
 	}
 	if err == nil {
 		err = m.st.UpdateMeetingNotes(r.Context(), mt.ID, r.PostForm.Get("notes"), r.PostForm.Get("follow_up"))
