@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 		s.turnoutRoutes(),
 		s.pressRoutes(),
 		s.quickcountRoutes(),
+		s.opsRoutes(),
 	} {
 		all = append(all, area...)
 	}
