@@ -31,6 +31,8 @@ Usage:
   baqylau import observers [--election ID] FILE [--db ...]
   baqylau demo [--db ...]
   baqylau quickcount redraw --seed S [--margin E] [--stations N] ... (FILE | --election ID [--db ...])
+  baqylau backup [--db ...] FILE
+  baqylau restore [--force] [--db TARGET] FILE
 
 --db defaults to $BAQYLAU_DB or baqylau.db (SQLite); --addr to $BAQYLAU_ADDR
 or 127.0.0.1:8080. Roles: admin, coordinator, regional_coordinator, lawyer,
@@ -69,6 +71,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.migrate(ctx, rest)
 	case cmd == "demo":
 		return e.demo(ctx, rest)
+	case cmd == "backup":
+		return e.backup(ctx, rest)
+	case cmd == "restore":
+		return e.restore(ctx, rest)
 	case cmd == "user" && sub == "add":
 		return e.userAdd(ctx, rest[1:])
 	case cmd == "token" && sub == "issue":
