@@ -85,7 +85,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	watchMetrics(metrics, db, ingest)
-	stopMetrics, err := ops.serveMetrics(metrics, log)
+	stopMetrics, err := ops.serveMetrics(metrics, log, e.stdout)
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func (o *opsFlags) waitDrainDelay() {
 
 // serveMetrics serves /metrics on a listener of its own when
 // --metrics-addr is given; the returned function stops it.
-func (o *opsFlags) serveMetrics(m *web.Metrics, log *slog.Logger) (stop func(), err error) {
+func (o *opsFlags) serveMetrics(m *web.Metrics, log *slog.Logger, out io.Writer) (stop func(), err error) {
 	if *o.metricsAddr == "" {
 		return func() {}, nil
 	}
@@ -134,7 +134,7 @@ func (o *opsFlags) serveMetrics(m *web.Metrics, log *slog.Logger) (stop func(), 
 			log.Error("metrics listener", "err", err)
 		}
 	}()
-	log.Info("metrics", "addr", ln.Addr().String(), "token", o.metricsToken != "")
+	fmt.Fprintf(out, "metrics on http://%s/metrics (bearer token required: %t)\n", ln.Addr(), o.metricsToken != "")
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
