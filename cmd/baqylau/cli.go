@@ -33,6 +33,7 @@ Usage:
   baqylau quickcount redraw --seed S [--margin E] [--stations N] ... (FILE | --election ID [--db ...])
   baqylau backup [--db ...] FILE
   baqylau restore [--force] [--db TARGET] FILE
+  baqylau erase (--person ID|NUMBER|EMAIL | --election ID --older-than 180d | --log) [--by WHO] [--db ...]
 
 --db defaults to $BAQYLAU_DB or baqylau.db (SQLite); --addr to $BAQYLAU_ADDR
 or 127.0.0.1:8080. Roles: admin, coordinator, regional_coordinator, lawyer,
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.backup(ctx, rest)
 	case cmd == "restore":
 		return e.restore(ctx, rest)
+	case cmd == "erase":
+		return e.erase(ctx, rest)
 	case cmd == "user" && sub == "add":
 		return e.userAdd(ctx, rest[1:])
 	case cmd == "token" && sub == "issue":

@@ -370,3 +370,43 @@ func TestGracefulDrain(t *testing.T) {
 		})
 	}
 }
+
+// TestEraseCommand erases one person named by e-mail and an election past
+// its retention period, and prints the record, which names neither.
+func TestEraseCommand(t *testing.T) {
+	db := storetest.DSN(t, "sqlite")
+	if out, err := cli(t, "", "election", "add", "--db", db, "--name", "Old", "--kind", "presidential", "--date", "2021-06-01"); err != nil {
+		t.Fatalf("election add: %v %s", err, out)
+	}
+	obs := writeFile(t, "observers.csv", "full_name,organization,organization_kind,country,email,phone\n"+
+		"Aigerim Seitkali,Open Elections,domestic_ngo,KZ,aigerim@example.org,+7 701 222 3344\n")
+	if out, err := cli(t, "", "import", "observers", "--db", db, obs); err != nil {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	out, err := cli(t, "", "erase", "--db", db, "--person", "aigerim@example.org", "--by", "dpo")
+	if err != nil || !strings.Contains(out, "observer 1 erased") {
+		t.Fatalf("erase --person: %v %s", err, out)
+	}
+	if _, err := cli(t, "", "erase", "--db", db, "--person", "aigerim@example.org"); err == nil {
+		t.Error("the e-mail still finds the erased observer")
+	}
+	if _, err := cli(t, "", "erase", "--db", db, "--election", "1"); err == nil || !strings.Contains(err.Error(), "--older-than") {
+		t.Errorf("erase --election without a period: %v", err)
+	}
+	if _, err := cli(t, "", "erase", "--db", db, "--election", "1", "--older-than", "36500d"); err == nil || !strings.Contains(err.Error(), "retention") {
+		t.Errorf("erase within retention: %v", err)
+	}
+	if out, err := cli(t, "", "erase", "--db", db, "--election", "1", "--older-than", "180d", "--by", "ops"); err != nil || !strings.Contains(out, "election 1: personal data erased") {
+		t.Errorf("erase --election: %v %s", err, out)
+	}
+	out, err = cli(t, "", "erase", "--db", db, "--log")
+	if err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, "person\tobserver=1") || !strings.Contains(out, "by dpo") {
+		t.Errorf("erase --log: %v\n%s", err, out)
+	}
+	if strings.Contains(strings.ToLower(out), "aigerim") || strings.Contains(out, "222") {
+		t.Errorf("the record names the person:\n%s", out)
+	}
+	if _, err := cli(t, "", "erase", "--db", db); err == nil {
+		t.Error("erase without a scope accepted")
+	}
+}
