@@ -291,3 +291,34 @@ func TestBackupPostgres(t *testing.T) {
 		t.Errorf("restored reports %+v, %v", rs, err)
 	}
 }
+
+// BenchmarkBackup backs up a SQLite database of 200,000 reports.
+func BenchmarkBackup(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.Open(b, store.SQLite)
+	e := mustElection(b, db, "Bench", "2026-03-15")
+	if _, err := db.ImportStations(ctx, e.ID, manyStations(1000)); err != nil {
+		b.Fatal(err)
+	}
+	const n = 200_000
+	at := time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC)
+	batch := make([]report.Report, 0, 256)
+	for i := range n {
+		batch = append(batch, turnoutReport(e.ID, fmt.Sprintf("b-%d", i), fmt.Sprintf("S%05d", i%1000), at.Add(time.Duration(i)*time.Millisecond), i/1000))
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := db.SaveReports(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		info, err := db.Backup(ctx, filepath.Join(dir, fmt.Sprintf("b%d.db", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(info.Bytes)
+	}
+}
