@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/baqylau/baqylau/internal/auth"
+	"github.com/baqylau/baqylau/internal/channel"
 	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/report"
 	"github.com/baqylau/baqylau/internal/store"
@@ -238,5 +239,44 @@ func TestMetricsToken(t *testing.T) {
 		if resp.StatusCode != c.want {
 			t.Errorf("Authorization %q: %d, want %d", c.auth, resp.StatusCode, c.want)
 		}
+	}
+}
+
+// TestBehindTrustedProxy: behind a proxy that ends TLS, the Twilio
+// signature (computed by Twilio over the https:// address) checks only when
+// the proxy is trusted; from anyone else X-Forwarded-Proto is ignored.
+func TestBehindTrustedProxy(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		proxies []netip.Prefix
+		want    int
+	}{
+		{"trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, 200},
+		{"not trusted", nil, 403},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, _, _ := newOpsFixture(t, storetest.Open(t, store.SQLite), c.proxies...)
+			admin := f.user(auth.Admin, "admin@example.org")
+			eid := f.newElection(admin)
+			f.phoneObserver(t, admin, eid, "001", "+7 707 444 5566")
+			form := url.Values{"From": {"+77074445566"}, "To": {"+77000000000"}, "Body": {"T 12 345"}, "MessageSid": {"SM1"}, "AccountSid": {"AC1"}}
+			public := "https://" + strings.TrimPrefix(f.srv.URL, "http://") + "/webhooks/sms/twilio"
+			req, err := http.NewRequest("POST", f.srv.URL+"/webhooks/sms/twilio", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			req.Header.Set("X-Twilio-Signature", channel.TwilioSignature(twilioToken, public, form))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Errorf("SMS signed for %s: %d, want %d", public, resp.StatusCode, c.want)
+			}
+		})
 	}
 }
