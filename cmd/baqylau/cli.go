@@ -23,6 +23,8 @@ const usage = `Baqylau — election observation.
 
 Usage:
   baqylau serve [--db PATH|postgres://URL] [--addr HOST:PORT] [--demo]
+        [--tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
+        [--metrics-addr HOST:PORT] [--log-format text|json] [--drain-delay 5s]
   baqylau migrate [--db ...]
   baqylau user add --email E --role ROLE [--region CODE] --password-stdin [--db ...]
   baqylau token issue --email E [--db ...]

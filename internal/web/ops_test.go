@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/channel"
@@ -21,6 +22,7 @@ import (
 	"github.com/baqylau/baqylau/internal/report"
 	"github.com/baqylau/baqylau/internal/store"
 	"github.com/baqylau/baqylau/internal/store/storetest"
+	"github.com/baqylau/baqylau/internal/triage"
 	"github.com/baqylau/baqylau/internal/web"
 )
 
@@ -61,7 +63,7 @@ func newOpsFixture(t *testing.T, db *store.DB, proxies ...netip.Prefix) (*fixtur
 	s, err := web.New(web.Config{Elections: db, Users: db, People: db, Reports: db, Ingest: ingest, Sessions: db.Sessions(), Ready: db.Ping,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Channels: db, SMSSecret: twilioToken,
 		TelegramToken: botToken, TelegramSecret: telegramSecret, TelegramBot: "baqylau_test_bot", TelegramAPIURL: apiSrv.URL,
-		Metrics: m, TrustedProxies: proxies})
+		Metrics: m, TrustedProxies: proxies, Live: triage.NewHub()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,5 +280,42 @@ func TestBehindTrustedProxy(t *testing.T) {
 				t.Errorf("SMS signed for %s: %d, want %d", public, resp.StatusCode, c.want)
 			}
 		})
+	}
+}
+
+// TestMetricsCountLiveStreams: an HQ page's live stream counts as an SSE
+// client while it is open, and not once it is closed.
+func TestMetricsCountLiveStreams(t *testing.T) {
+	f, _, _ := newOpsFixture(t, storetest.Open(t, store.SQLite))
+	admin := f.user(auth.Admin, "admin@example.org")
+	sse := func() string {
+		body := readAll(t, f.do("GET", "/metrics", admin, "", nil).Body)
+		m := regexp.MustCompile(`(?m)^baqylau_sse_clients (\d+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no baqylau_sse_clients")
+		}
+		return m[1]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", f.srv.URL+"/hq/events", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("/hq/events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if got := sse(); got != "1" {
+		t.Errorf("baqylau_sse_clients with a stream open = %s, want 1", got)
+	}
+	cancel()
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for sse() != "0" {
+		if time.Now().After(deadline) {
+			t.Fatal("baqylau_sse_clients stays above 0 after the stream closed")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
