@@ -45,7 +45,12 @@ func ErasedName(number string) string { return "[erased " + number + "]" }
 // each part of it of four letters or more (a surname alone), their e-mail,
 // and their phone number however it is spaced or punctuated (its last ten
 // digits: the national number, without the country code or trunk prefix).
-type Mentions struct{ re *regexp.Regexp }
+type Mentions struct {
+	re *regexp.Regexp
+	// needles are literal strings one of which every mention contains,
+	// in several cases, for a cheap first search in the database.
+	needles []string
+}
 
 // NewMentions returns the mentions of a person; nil when nothing can be
 // looked for.
@@ -69,16 +74,37 @@ func NewMentions(fullName, email, phone string) *Mentions {
 			digits = append(digits, string(r))
 		}
 	}
+	var needles []string
+	for _, a := range alts {
+		lit := strings.ReplaceAll(a, `\`, "") // QuoteMeta's escapes
+		needles = append(needles, lit, strings.ToLower(lit), strings.ToUpper(lit), titleCase(lit))
+	}
 	if len(digits) >= 7 {
 		digits = digits[max(0, len(digits)-10):]
 		alts = append(alts, strings.Join(digits, `[\s\-().]*`))
+		needles = append(needles, strings.Join(digits[len(digits)-2:], ""))
 	}
 	if len(alts) == 0 {
 		return nil
 	}
 	// Longest first, so that the full name wins over its parts.
 	slices.SortStableFunc(alts, func(a, b string) int { return len(b) - len(a) })
-	return &Mentions{re: regexp.MustCompile(`(?i)` + strings.Join(alts, "|"))}
+	slices.Sort(needles)
+	return &Mentions{re: regexp.MustCompile(`(?i)` + strings.Join(alts, "|")), needles: slices.Compact(needles)}
+}
+
+// Needles returns literal strings one of which every mention contains
+// (in the case written, lower, upper or title case), for a first search
+// with LIKE before Scrub reads the candidates.
+func (m *Mentions) Needles() []string { return m.needles }
+
+func titleCase(s string) string {
+	words := strings.Fields(strings.ToLower(s))
+	for i, w := range words {
+		r := []rune(w)
+		words[i] = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
+	return strings.Join(words, " ")
 }
 
 // Scrub replaces every mention in s with ErasedMark and reports whether

@@ -12,6 +12,7 @@ import (
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/people"
+	"github.com/baqylau/baqylau/internal/report"
 )
 
 // Erasure of personal data. An observer erased keeps their row, id and
@@ -117,6 +118,11 @@ func (db *DB) EraseElection(ctx context.Context, electionID int64, retention tim
 			n, _ := res.RowsAffected()
 			e.Counts[s.table] += int(n)
 		}
+		n, err := db.eraseTextAnswers(ctx, c, electionID)
+		if err != nil {
+			return fmt.Errorf("reports: %w", err)
+		}
+		e.Counts["reports"] = n
 		return db.recordErasure(ctx, c, &e)
 	})
 	if err != nil {
@@ -232,7 +238,110 @@ func (db *DB) eraseObserver(ctx context.Context, c conn, id int64, counts map[st
 		}
 		counts[t.table] += n
 	}
+	n, err := db.scrubAnswers(ctx, c, m)
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	counts["reports"] += n
 	return nil
+}
+
+// scrubAnswers replaces the mentions in the text answers of reports (the
+// comments of each form). Reports are many: the database first finds the
+// candidates with LIKE; only their string answers change, never a figure.
+func (db *DB) scrubAnswers(ctx context.Context, c conn, m *people.Mentions) (int, error) {
+	if m == nil {
+		return 0, nil
+	}
+	var where []string
+	var args []any
+	for _, n := range m.Needles() {
+		args = append(args, "%"+likeEscape(n)+"%")
+		where = append(where, "answers LIKE $"+strconv.Itoa(len(args))+` ESCAPE '\'`)
+	}
+	return db.rewriteAnswers(ctx, c, "SELECT id, answers FROM reports WHERE "+strings.Join(where, " OR "), args, func(s string) string {
+		out, _ := m.Scrub(s)
+		return out
+	})
+}
+
+// eraseTextAnswers replaces every free-text answer of an election's
+// reports with the mark: answers to questions of a kind that identifies
+// no one (numbers, yes/no, choices, times, votes; what open data
+// publishes) stay.
+func (db *DB) eraseTextAnswers(ctx context.Context, c conn, electionID int64) (int, error) {
+	return db.rewriteAnswers(ctx, c, "SELECT id, answers FROM reports WHERE election_id = $1", []any{electionID}, func(string) string {
+		return people.ErasedMark
+	})
+}
+
+// rewriteAnswers passes every string answer (but those of kinds open data
+// publishes, by the shipped forms) of the reports query finds through f,
+// and stores the answers that changed, canonical as at ingestion.
+func (db *DB) rewriteAnswers(ctx context.Context, c conn, query string, args []any, f func(string) string) (int, error) {
+	type change struct {
+		id      int64
+		answers []byte
+	}
+	var changes []change
+	rows, err := c.query(ctx, strings.Replace(query, "SELECT id, answers", "SELECT id, form, answers", 1), args...)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var id int64
+		var form, raw string
+		if err := rows.Scan(&id, &form, &raw); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		var answers map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &answers); err != nil {
+			continue // not ours to repair
+		}
+		shipped, _ := report.DefaultForm(report.FormCode(form))
+		changed := false
+		for k, v := range answers {
+			var text string
+			if json.Unmarshal(v, &text) != nil {
+				continue // numbers, booleans, votes: never text
+			}
+			if q, ok := shipped.Question(k); ok && q.Kind != report.KindText {
+				continue // a choice or a time
+			}
+			if out := f(text); out != text {
+				b, err := json.Marshal(out)
+				if err != nil {
+					rows.Close()
+					return 0, err
+				}
+				answers[k], changed = b, true
+			}
+		}
+		if changed {
+			b, err := report.CanonicalAnswers(answers)
+			if err != nil {
+				rows.Close()
+				return 0, err
+			}
+			changes = append(changes, change{id, b})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, ch := range changes {
+		if _, err := c.exec(ctx, "UPDATE reports SET answers = $2 WHERE id = $1", ch.id, string(ch.answers)); err != nil {
+			return 0, err
+		}
+	}
+	return len(changes), nil
+}
+
+// likeEscape escapes LIKE's wildcards with a backslash.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // scrubTable replaces the mentions in the given text columns of every row

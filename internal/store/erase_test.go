@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/people"
+	"github.com/baqylau/baqylau/internal/publish"
 	"github.com/baqylau/baqylau/internal/report"
 	"github.com/baqylau/baqylau/internal/store"
 	"github.com/baqylau/baqylau/internal/tally"
@@ -34,9 +36,15 @@ func electionFigures(t *testing.T, db *store.DB, electionID int64) figures {
 	if f.Stations, err = db.StationFigures(ctx, electionID); err != nil {
 		t.Fatal(err)
 	}
-	if f.Reports, err = db.PublicReports(ctx, electionID); err != nil {
+	reps, err := db.PublicReports(ctx, electionID)
+	if err != nil {
 		t.Fatal(err)
 	}
+	var anon []publish.PublicReport
+	for _, r := range reps {
+		anon = append(anon, publish.Anonymise(r)) // as open data publishes them
+	}
+	f.Reports = anon
 	list, _, err := db.Incidents(ctx, report.IncidentQuery{ElectionID: electionID, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +82,11 @@ func TestErasure(t *testing.T) {
 		at := time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC)
 		r1 := turnoutReport(e.ID, "r-1", "A-001", at, 300)
 		r1.ObserverID = zhanar.ID
+		r1.Answers["comments"] = json.RawMessage(`"queue long; ask Zhanar Abdildayeva"`)
+		r1.Answers["checkpoint"] = json.RawMessage(`"10:00"`)
 		r2 := turnoutReport(e.ID, "r-2", "A-002", at, 200)
 		r2.ObserverID = erlan.ID
+		r2.Answers["comments"] = json.RawMessage(`"voter Marat Ospanov complained"`)
 		if _, err := db.SaveReports(ctx, []report.Report{r1, r2}); err != nil {
 			t.Fatal(err)
 		}
@@ -131,10 +142,16 @@ func TestErasure(t *testing.T) {
 		if d := strings.ToLower(i1.Description); strings.Contains(d, "abdildayeva") || strings.Contains(d, "555") || !strings.Contains(d, people.ErasedMark) || !strings.Contains(d, "pushed out") {
 			t.Errorf("mentions left: %q", i1.Description)
 		}
+		if got := comments(t, db, e.ID, "A-001"); got != "queue long; ask [erased]" {
+			t.Errorf("report comment after the person's erasure: %q", got)
+		}
+		if got := comments(t, db, e.ID, "A-002"); got != "voter Marat Ospanov complained" {
+			t.Errorf("another report's comment: %q", got)
+		}
 		if other, _ := db.Observer(ctx, erlan.ID); other.Personal.Email != "erlan@example.org" {
 			t.Errorf("another observer was touched: %+v", other)
 		}
-		if rec.Counts["observers"] != 1 || rec.Counts["incidents"] != 1 || rec.Counts["telegram_links"] != 1 || rec.Counts["observer_photos"] != 1 {
+		if rec.Counts["observers"] != 1 || rec.Counts["incidents"] != 1 || rec.Counts["reports"] != 1 || rec.Counts["telegram_links"] != 1 || rec.Counts["observer_photos"] != 1 {
 			t.Errorf("erasure counts %v", rec.Counts)
 		}
 		if after := electionFigures(t, db, e.ID); !reflect.DeepEqual(before, after) {
@@ -153,7 +170,10 @@ func TestErasure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec2.Counts["observers"] != 1 || rec2.Counts["incidents"] != 2 {
+		if got := comments(t, db, e.ID, "A-002"); got != people.ErasedMark {
+			t.Errorf("report comment after the election's erasure: %q", got)
+		}
+		if rec2.Counts["observers"] != 1 || rec2.Counts["incidents"] != 2 || rec2.Counts["reports"] != 2 {
 			t.Errorf("election erasure counts %v, want 1 observer (the other is erased already) and 2 unpublished incidents", rec2.Counts)
 		}
 		if o, _ := db.Observer(ctx, erlan.ID); o.Personal != (people.Personal{}) || strings.Contains(o.FullName, "Erlan") {
@@ -195,6 +215,23 @@ func TestErasure(t *testing.T) {
 			}
 		}
 	})
+}
+
+// comments returns the comment of the only report of a station.
+func comments(t *testing.T, db *store.DB, electionID int64, station string) string {
+	t.Helper()
+	rs, err := db.StationReports(context.Background(), electionID, station)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("reports of %s: %v, %v", station, rs, err)
+	}
+	var c string
+	if err := json.Unmarshal(rs[0].Answers["comments"], &c); err != nil {
+		t.Fatal(err)
+	}
+	if string(rs[0].Answers["ballots_cast"]) == "" {
+		t.Errorf("the count of %s is gone", station)
+	}
+	return c
 }
 
 func toString(m map[string]int) string {
