@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -408,5 +409,33 @@ func TestEraseCommand(t *testing.T) {
 	}
 	if _, err := cli(t, "", "erase", "--db", db); err == nil {
 		t.Error("erase without a scope accepted")
+	}
+}
+
+// TestBackupCommandPostgres runs baqylau backup on PostgreSQL (pg_dump)
+// and restores the dump over the live database with --force.
+func TestBackupCommandPostgres(t *testing.T) {
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pg_dump is needed under CI")
+		}
+		t.Skip("pg_dump is not installed")
+	}
+	db := storetest.DSN(t, "postgres")
+	if out, err := cli(t, "", "election", "add", "--db", db, "--name", "Dumped", "--kind", "presidential", "--date", "2024-05-01"); err != nil {
+		t.Fatalf("election add: %v %s", err, out)
+	}
+	dump := filepath.Join(t.TempDir(), "b.dump")
+	if out, err := cli(t, "", "backup", "--db", db, dump); err != nil || !strings.Contains(out, "pg_dump custom format") {
+		t.Fatalf("backup: %v %s", err, out)
+	}
+	if _, err := cli(t, "", "restore", "--db", db, dump); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("restore over a live database without --force: %v", err)
+	}
+	if out, err := cli(t, "", "restore", "--force", "--db", db, dump); err != nil {
+		t.Fatalf("restore --force: %v %s", err, out)
+	}
+	if out, err := cli(t, "", "election", "add", "--db", db, "--name", "After", "--kind", "presidential", "--date", "2024-06-01"); err != nil || strings.TrimSpace(out) != "2" {
+		t.Errorf("after the restore: %v %q", err, out)
 	}
 }
