@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -437,5 +438,33 @@ func TestBackupCommandPostgres(t *testing.T) {
 	}
 	if out, err := cli(t, "", "election", "add", "--db", db, "--name", "After", "--kind", "presidential", "--date", "2024-06-01"); err != nil || strings.TrimSpace(out) != "2" {
 		t.Errorf("after the restore: %v %q", err, out)
+	}
+}
+
+// TestStartingHandler: until the database is open and migrated, every
+// request, health checks included, is told to come back; then the real
+// handler answers.
+func TestStartingHandler(t *testing.T) {
+	front := &startingHandler{}
+	srv := httptest.NewServer(front)
+	defer srv.Close()
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s while starting: %d, Retry-After %q", path, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+	front.ready(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	resp, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTeapot {
+		t.Errorf("once ready: %d", resp.StatusCode)
 	}
 }

@@ -29,6 +29,23 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := ops.logger(e.stderr)
+	// Listen at once: while the schema migrates (and the demo loads),
+	// /healthz and /readyz answer 503, so that a load balancer waits.
+	front := &startingHandler{}
+	ln, err := ops.listen(*addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           front,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large station files on slow links
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	defer hs.Close() // a failed start; after Shutdown it does nothing
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
@@ -91,20 +108,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 	defer stopMetrics()
 	cleanupDone := db.Sessions().StartCleanup(ctx, 10*time.Minute)
-	ln, err := ops.listen(*addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // uploads of large station files on slow links
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	front.ready(srv.Handler())
 	fmt.Fprintf(e.stdout, "Baqylau is running on %s database %s: open %s://%s/\n", db.Dialect(), redactDSN(*dsn), ops.scheme(), ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/baqylau/baqylau/internal/report"
@@ -179,4 +180,21 @@ func loadSecretFiles() error {
 		}
 	}
 	return nil
+}
+
+// startingHandler answers until the server is ready: 503 with Retry-After
+// to everything, /healthz and /readyz included; then it hands every
+// request to the real handler.
+type startingHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (s *startingHandler) ready(h http.Handler) { s.h.Store(&h) }
+
+func (s *startingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := s.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Retry-After", "5")
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "starting: the database is being opened and migrated", http.StatusServiceUnavailable)
 }

@@ -34,8 +34,8 @@ func (s *Server) Drain() { s.draining.Store(true) }
 
 // readyz says whether this node should get traffic: 503 while it drains
 // for a shutdown or when the database does not answer. (While the schema
-// is migrated at start the node does not listen yet.) /healthz is the
-// liveness check and keeps its fixed contract.
+// is migrated at start, cmd/baqylau answers 503 before this server
+// exists.) /healthz is the liveness check and keeps its fixed contract.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
