@@ -23,6 +23,8 @@ const usage = `Baqylau — election observation.
 
 Usage:
   baqylau serve [--db PATH|postgres://URL] [--addr HOST:PORT] [--demo]
+        [--tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
+        [--metrics-addr HOST:PORT] [--log-format text|json] [--drain-delay 5s]
   baqylau migrate [--db ...]
   baqylau user add --email E --role ROLE [--region CODE] --password-stdin [--db ...]
   baqylau token issue --email E [--db ...]
@@ -31,6 +33,9 @@ Usage:
   baqylau import observers [--election ID] FILE [--db ...]
   baqylau demo [--db ...]
   baqylau quickcount redraw --seed S [--margin E] [--stations N] ... (FILE | --election ID [--db ...])
+  baqylau backup [--db ...] FILE
+  baqylau restore [--force] [--db TARGET] FILE
+  baqylau erase (--person ID|NUMBER|EMAIL | --election ID --older-than 180d | --log) [--by WHO] [--db ...]
 
 --db defaults to $BAQYLAU_DB or baqylau.db (SQLite); --addr to $BAQYLAU_ADDR
 or 127.0.0.1:8080. Roles: admin, coordinator, regional_coordinator, lawyer,
@@ -69,6 +74,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.migrate(ctx, rest)
 	case cmd == "demo":
 		return e.demo(ctx, rest)
+	case cmd == "backup":
+		return e.backup(ctx, rest)
+	case cmd == "restore":
+		return e.restore(ctx, rest)
+	case cmd == "erase":
+		return e.erase(ctx, rest)
 	case cmd == "user" && sub == "add":
 		return e.userAdd(ctx, rest[1:])
 	case cmd == "token" && sub == "issue":

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -22,10 +21,31 @@ func (e env) serve(ctx context.Context, args []string) error {
 	withDemo := fs.Bool("demo", false, "load the demo election and a demo administrator first")
 	publicURL := fs.String("public-url", os.Getenv("BAQYLAU_PUBLIC_URL"), "address users reach this server at, for sign-in links and badge QR codes (env BAQYLAU_PUBLIC_URL)")
 	telegramBot := fs.String("telegram-bot", os.Getenv("BAQYLAU_TELEGRAM_BOT"), "the Telegram bot's username, for the link that connects an observer's chat (env BAQYLAU_TELEGRAM_BOT; the token and webhook secret come from BAQYLAU_TELEGRAM_TOKEN and BAQYLAU_TELEGRAM_SECRET, the Twilio auth token from BAQYLAU_TWILIO_AUTH_TOKEN)")
+	ops := addOpsFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	if err := ops.check(); err != nil {
+		return err
+	}
+	log := ops.logger(e.stderr)
+	// Listen at once: while the schema migrates (and the demo loads),
+	// /healthz and /readyz answer 503, so that a load balancer waits.
+	front := &startingHandler{}
+	ln, err := ops.listen(*addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           front,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large station files on slow links
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	defer hs.Close() // a failed start; after Shutdown it does nothing
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
@@ -38,7 +58,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 	// The ingester outlives the HTTP server's drain: reports in flight at
 	// shutdown are committed and acknowledged before the database closes.
-	ingest := report.NewIngester(db, report.IngestOptions{})
+	metrics := web.NewMetrics()
+	ingest := report.NewIngester(db, report.IngestOptions{OnBatch: metrics.ObserveBatch})
 	ingest.Start(context.Background())
 	defer func() {
 		drainCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -76,30 +97,28 @@ func (e env) serve(ctx context.Context, args []string) error {
 		// Channel secrets come from the environment only: flags show in ps.
 		Channels: db, SMSSecret: os.Getenv("BAQYLAU_TWILIO_AUTH_TOKEN"),
 		TelegramToken: os.Getenv("BAQYLAU_TELEGRAM_TOKEN"), TelegramSecret: os.Getenv("BAQYLAU_TELEGRAM_SECRET"),
-		TelegramBot: *telegramBot})
+		TelegramBot: *telegramBot, Metrics: metrics, TrustedProxies: ops.proxies, SecureCookies: ops.secureCookies()})
 	if err != nil {
 		return err
 	}
+	watchMetrics(metrics, db, ingest)
+	stopMetrics, err := ops.serveMetrics(metrics, log, e.stdout)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	cleanupDone := db.Sessions().StartCleanup(ctx, 10*time.Minute)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // uploads of large station files on slow links
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	fmt.Fprintf(e.stdout, "Baqylau is running on %s database %s: open http://%s/\n", db.Dialect(), redactDSN(*dsn), ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	front.ready(srv.Handler())
+	fmt.Fprintf(e.stdout, "Baqylau is running on %s database %s: open %s://%s/\n", db.Dialect(), redactDSN(*dsn), ops.scheme(), ln.Addr())
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	// /readyz refuses from now on; a load balancer that polls it stops
+	// sending new requests during --drain-delay.
+	srv.Drain()
+	ops.waitDrainDelay()
 	// Drain requests in flight before the database closes.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -40,6 +40,10 @@ type IngestOptions struct {
 	// Queue is how many items may wait for the writer before submitters
 	// block (default 4 × MaxBatch).
 	Queue int
+	// OnBatch, if set, is told the size of every batch once committed
+	// (and how many of its items failed), for metrics. It runs on the
+	// writer goroutine: it must be quick.
+	OnBatch func(items, failed int)
 }
 
 // IngestStats describe an Ingester's work so far, for metrics.
@@ -300,6 +304,9 @@ func (in *Ingester) commit(ctx context.Context, batch []*ingestJob) {
 	in.stats.LastBatch = len(batch)
 	in.stats.LargestBatch = max(in.stats.LargestBatch, len(batch))
 	in.statsMu.Unlock()
+	if in.opts.OnBatch != nil {
+		in.opts.OnBatch(len(batch), failed)
+	}
 }
 
 // answer sends each job its ack, or the error to all, and returns how

@@ -36,6 +36,8 @@ type DB struct {
 	// SQLite (WAL lets them read while the writer writes), write on PostgreSQL.
 	read     *sql.DB
 	sessions *SessionStore
+	// path is the SQLite file, for backups.
+	path string
 	// stmts keeps statements prepared on the SQLite writer, by query text,
 	// for the hot path of ingestion: SQLite otherwise parses every INSERT
 	// anew. (pgx caches prepared statements by itself.)
@@ -113,7 +115,7 @@ func (db *DB) openSQLite(path string) error {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db.write, db.read = w, r
+	db.write, db.read, db.path = w, r, path
 	return nil
 }
 

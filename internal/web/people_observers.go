@@ -453,7 +453,8 @@ func (s *Server) baseURL(r *http.Request) string {
 		return strings.TrimSuffix(s.cfg.PublicURL, "/")
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	// URL.Scheme is set only from a trusted proxy's X-Forwarded-Proto.
+	if r.TLS != nil || r.URL.Scheme == "https" {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host

@@ -49,6 +49,7 @@ func (s *Server) routes() []route {
 		s.pressRoutes(),
 		s.quickcountRoutes(),
 		s.missionRoutes(),
+		s.opsRoutes(),
 	} {
 		all = append(all, area...)
 	}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -73,6 +75,12 @@ type Config struct {
 	// StreamsDone, once closed, ends the live streams, so that a graceful
 	// shutdown need not wait for them (nil: they end with their clients).
 	StreamsDone <-chan struct{}
+	// Metrics gathers the figures of /metrics (nil: New makes its own;
+	// Server.Metrics returns them for the rest of the program to feed).
+	Metrics *Metrics
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server holds the dependencies of every handler.
@@ -87,6 +95,10 @@ type Server struct {
 	// tokens remembers API tokens for a few seconds: a revoked token
 	// stops working within tokenTTL.
 	tokens *memo.Cache[string, auth.User]
+	// metrics feed /metrics; draining makes /readyz refuse during a
+	// graceful shutdown.
+	metrics  *Metrics
+	draining atomic.Bool
 }
 
 const tokenTTL = 10 * time.Second
@@ -115,11 +127,17 @@ func New(cfg Config) (*Server, error) {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.SecureCookies
-	s := &Server{cfg: cfg, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	if cfg.Ingest != nil {
+		cfg.Ingest = countingIngest{next: cfg.Ingest, m: cfg.Metrics}
+	}
+	s := &Server{cfg: cfg, metrics: cfg.Metrics, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
 		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest, Stored: formStore(cfg.Reports)},
 		tokens: memo.New[string, auth.User](tokenTTL, 100_000)}
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.pattern, s.guard(rt))
+		s.mux.Handle(rt.pattern, instrument(rt.pattern, s.guard(rt)))
 	}
 	return s, nil
 }
@@ -133,6 +151,8 @@ func (s *Server) Handler() http.Handler {
 	h = securityHeaders(h)
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)
+	h = s.observe(h)
+	h = s.forwarded(h)
 	return h
 }
 
@@ -163,18 +183,23 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	// onHeader, if set, is called once as the header is written.
+	onHeader func()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if w.onHeader != nil {
+			w.onHeader()
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
@@ -183,14 +208,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs method, path (never the query, which may carry search
-// terms with names), status and duration; never bodies or credentials.
+// logRequests logs method, route (the pattern, not the path: a path may
+// carry a sign-in token; never the query, which may carry search terms
+// with names), status and duration; never bodies or credentials.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "ms", time.Since(start).Milliseconds())
+		s.log.Info("http", "method", r.Method, "route", requestRoute(r), "status", sw.status, "bytes", sw.bytes, "ms", time.Since(start).Milliseconds())
 	})
 }
 
@@ -202,7 +228,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "route", requestRoute(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				http.Error(w, "internal error", http.StatusInternalServerError)
 			}
 		}()
