@@ -11,6 +11,7 @@ import (
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/election"
+	"github.com/baqylau/baqylau/internal/mission"
 	"github.com/baqylau/baqylau/internal/people"
 )
 
@@ -611,7 +612,18 @@ func (l *peopleLoader) deploy(ctx context.Context) error {
 		}
 	}
 
+	ack, _ := l.ps.(interface {
+		Acknowledge(ctx context.Context, a *mission.Acknowledgement) error
+	})
 	for _, o := range order {
+		// Members of a mission acknowledge its principles before they are
+		// deployed (the store refuses them otherwise).
+		if o.MissionID != 0 && ack != nil {
+			err := ack.Acknowledge(ctx, &mission.Acknowledgement{MissionID: o.MissionID, ObserverID: o.ID})
+			if err != nil && baqylau.ErrorCode(err) != baqylau.ECONFLICT {
+				return err
+			}
+		}
 		for _, code := range assigned[o] {
 			a := people.Assignment{ElectionID: l.electionID, StationCode: code, ObserverID: o.ID, Team: team[o]}
 			if err := l.ps.Assign(ctx, &a); err != nil {

@@ -35,7 +35,22 @@ func (db *DB) Assign(ctx context.Context, a *people.Assignment) error {
 			"SELECT 1 FROM observers WHERE id = $1", add.ObserverID); err != nil {
 			return err
 		}
-		err := c.queryRow(ctx, `INSERT INTO assignments (election_id, station_code, observer_id, team, by_user_id, created_at)
+		// A mission's members acknowledge its principles before they are
+		// deployed (issue 7; docs/missions.md).
+		var mission sql.NullInt64
+		var acknowledged bool
+		// A mission without principles asks for nothing; a changed text
+		// is acknowledged again.
+		err := c.queryRow(ctx, `SELECT m.id, EXISTS (SELECT 1 FROM mission_acknowledgements k
+			WHERE k.mission_id = m.id AND k.observer_id = o.id AND k.principles = m.principles)
+			FROM observers o LEFT JOIN missions m ON m.id = o.mission_id AND m.principles <> '' WHERE o.id = $1`, add.ObserverID).Scan(&mission, &acknowledged)
+		if err != nil {
+			return err
+		}
+		if mission.Valid && !acknowledged {
+			return baqylau.Errorf(baqylau.EINVALID, "observer %d is a member of mission %d and has not acknowledged its principles yet", add.ObserverID, mission.Int64)
+		}
+		err = c.queryRow(ctx, `INSERT INTO assignments (election_id, station_code, observer_id, team, by_user_id, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (election_id, station_code, observer_id) DO NOTHING RETURNING id`,
 			add.ElectionID, add.StationCode, add.ObserverID, add.Team, nullRef(add.ByUserID), db.timeArg(add.CreatedAt)).Scan(&add.ID)
 		if errors.Is(err, sql.ErrNoRows) {

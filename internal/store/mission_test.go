@@ -175,7 +175,16 @@ func TestMissionStatementLifecycle(t *testing.T) {
 			Category: "ballot_stuffing", Severity: report.High, Channel: report.Web, ObservedAt: at, ReceivedAt: at, ObserverID: f.member.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Assign(ctx, &people.Assignment{ElectionID: f.e, StationCode: "Z-US1", ObserverID: f.member.ID}); err != nil {
+		// A member is deployed only once they have acknowledged the
+		// mission's principles.
+		assign := &people.Assignment{ElectionID: f.e, StationCode: "Z-US1", ObserverID: f.member.ID}
+		if err := db.Assign(ctx, assign); baqylau.ErrorCode(err) != baqylau.EINVALID {
+			t.Fatalf("Assign before acknowledging the principles: %v, want EINVALID", err)
+		}
+		if err := db.Acknowledge(ctx, &mission.Acknowledgement{MissionID: f.m.ID, ObserverID: f.member.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Assign(ctx, assign); err != nil {
 			t.Fatal(err)
 		}
 		c, err := db.MissionCounts(ctx, f.m.ID, time.Time{})
