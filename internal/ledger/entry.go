@@ -1,0 +1,148 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/baqylau/baqylau/internal/publish"
+	"github.com/baqylau/baqylau/internal/report"
+	"github.com/baqylau/baqylau/internal/triage"
+)
+
+// What each kind of entry makes public follows what open data already
+// publishes (publish.Anonymise): no observer, no client id, no free text,
+// times cut to the minute. Everything else the row holds goes into the
+// private part, so that a change to any stored field changes the leaf.
+
+// ReportPublic is the public part of a report's entry.
+type ReportPublic struct {
+	Election    int64                      `json:"election"`
+	Station     string                     `json:"station"`
+	Form        string                     `json:"form"`
+	FormVersion int                        `json:"form_version"`
+	ObservedAt  time.Time                  `json:"observed_at"`
+	Answers     map[string]json.RawMessage `json:"answers"`
+	// Receipt is the report's receipt (report.Receipt): the observer
+	// finds their entry by it. It is a hash over the random client id,
+	// so it tells nothing about the report by itself.
+	Receipt string `json:"receipt"`
+}
+
+// IncidentPublic is the public part of an incident's entry.
+type IncidentPublic struct {
+	Election   int64     `json:"election"`
+	Station    string    `json:"station"`
+	Region     string    `json:"region"`
+	Category   string    `json:"category"`
+	Severity   string    `json:"severity"`
+	ObservedAt time.Time `json:"observed_at"`
+	Receipt    string    `json:"receipt"`
+}
+
+// DecisionPublic is the public part of a triage decision's entry.
+type DecisionPublic struct {
+	Incident    int64     `json:"incident"`
+	Action      string    `json:"action"`
+	DuplicateOf int64     `json:"duplicate_of,omitempty"`
+	DecidedAt   time.Time `json:"decided_at"`
+}
+
+// StatementPublic is a published statement's entry: all of it is public.
+type StatementPublic struct {
+	Title       map[string]string `json:"title"`
+	Body        map[string]string `json:"body"`
+	PublishedAt time.Time         `json:"published_at"`
+}
+
+// canonical marshals v as compact JSON without HTML escaping, keys of
+// maps sorted: the same value always gives the same bytes.
+func canonical(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only the types of this file are encoded; they always marshal.
+		panic(fmt.Sprintf("ledger: encode %T: %v", v, err))
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+func minute(t time.Time) time.Time { return t.UTC().Truncate(time.Minute) }
+
+func exact(t time.Time) string { return report.ReceiptTime(t).Format("2006-01-02T15:04:05.000000Z") }
+
+func flags(f []report.Flag) []report.Flag {
+	if f == nil {
+		return []report.Flag{}
+	}
+	return f
+}
+
+// entry makes an entry from its parts.
+func entry(kind Kind, ref int64, public, private, salt []byte) Entry {
+	return Entry{Kind: kind, Ref: ref, Public: public, PrivateHash: PrivateHash(salt, private)}
+}
+
+// ReportEntry returns the entry of a stored report (r.ID set, times and
+// answers as the store keeps them) with the private part hashed with salt.
+func ReportEntry(r report.Report, salt []byte) (Entry, error) {
+	answers, err := report.CanonicalAnswers(r.Answers)
+	if err != nil {
+		return Entry{}, fmt.Errorf("ledger: report %d: %w", r.ID, err)
+	}
+	pub := publish.Anonymise(publish.PublicReport{Form: string(r.Form), ObservedAt: r.ObservedAt, Answers: r.Answers})
+	public := canonical(ReportPublic{Election: r.ElectionID, Station: r.StationCode, Form: string(r.Form),
+		FormVersion: r.FormVersion, ObservedAt: pub.ObservedAt, Answers: pub.Answers, Receipt: r.Receipt})
+	private := canonical(struct {
+		ClientID   string          `json:"client_id"`
+		Observer   int64           `json:"observer"`
+		EnteredBy  int64           `json:"entered_by"`
+		Channel    string          `json:"channel"`
+		ObservedAt string          `json:"observed_at"`
+		ReceivedAt string          `json:"received_at"`
+		Answers    json.RawMessage `json:"answers"`
+		Flags      []report.Flag   `json:"flags"`
+	}{r.ClientID, r.ObserverID, r.EnteredBy, string(r.Channel), exact(r.ObservedAt), exact(r.ReceivedAt), answers, flags(r.Flags)})
+	return entry(KindReport, r.ID, public, private, salt), nil
+}
+
+// IncidentEntry returns the entry of a stored incident. Its status is
+// left out: triage changes it, and each decision has its own entry.
+func IncidentEntry(in report.IncidentReport, salt []byte) Entry {
+	public := canonical(IncidentPublic{Election: in.ElectionID, Station: in.StationCode, Region: in.Region,
+		Category: in.Category, Severity: string(in.Severity), ObservedAt: minute(in.ObservedAt), Receipt: in.Receipt})
+	private := canonical(struct {
+		ClientID    string        `json:"client_id"`
+		Description string        `json:"description"`
+		Observer    int64         `json:"observer"`
+		EnteredBy   int64         `json:"entered_by"`
+		Channel     string        `json:"channel"`
+		ObservedAt  string        `json:"observed_at"`
+		ReceivedAt  string        `json:"received_at"`
+		Flags       []report.Flag `json:"flags"`
+	}{in.ClientID, in.Description, in.ObserverID, in.EnteredBy, string(in.Channel), exact(in.ObservedAt), exact(in.ReceivedAt), flags(in.Flags)})
+	return entry(KindIncident, in.ID, public, private, salt)
+}
+
+// DecisionEntry returns the entry of a stored triage decision; the note,
+// the message to the observer and who decided stay private.
+func DecisionEntry(d triage.Decision, salt []byte) Entry {
+	public := canonical(DecisionPublic{Incident: d.IncidentID, Action: string(d.Action), DuplicateOf: d.DuplicateOf, DecidedAt: minute(d.At)})
+	private := canonical(struct {
+		Note      string `json:"note"`
+		Message   string `json:"message"`
+		By        int64  `json:"by"`
+		DecidedAt string `json:"decided_at"`
+	}{d.Note, d.Message, d.By, exact(d.At)})
+	return entry(KindDecision, d.ID, public, private, salt)
+}
+
+// StatementEntry returns the entry of a published statement; it has no
+// private part (its hash is that of the salt alone).
+func StatementEntry(s publish.Statement, salt []byte) Entry {
+	text := func(t publish.Text) map[string]string { return map[string]string{"kk": t.KK, "ru": t.RU, "en": t.EN} }
+	public := canonical(StatementPublic{Title: text(s.Title), Body: text(s.Body), PublishedAt: report.ReceiptTime(s.PublishedAt)})
+	return entry(KindStatement, s.ID, public, nil, salt)
+}
