@@ -1,0 +1,261 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/baqylau/baqylau/internal/ledger"
+	"github.com/baqylau/baqylau/internal/triage"
+)
+
+// verifyPage is how many entries the check reads at a time.
+const verifyPage = 2000
+
+// VerifyLedger is the operator's check of the database against its log
+// (`baqylau verify --db`): every row recorded in the log must still give
+// its leaf, every leaf must still give the signed tree heads, and every
+// row must have a leaf. It names each entry and row that fails. It reads
+// everything once, in pages; it changes nothing.
+func (db *DB) VerifyLedger(ctx context.Context) (ledger.CheckReport, error) {
+	var rep ledger.CheckReport
+	if err := db.verifyTree(ctx, &rep); err != nil {
+		return rep, fmt.Errorf("store: verify log: %w", err)
+	}
+	for _, k := range ledger.Kinds {
+		if err := db.verifyRows(ctx, k, &rep); err != nil {
+			return rep, fmt.Errorf("store: verify log %ss: %w", k, err)
+		}
+	}
+	if err := db.verifyUnlogged(ctx, &rep); err != nil {
+		return rep, fmt.Errorf("store: verify log: %w", err)
+	}
+	return rep, nil
+}
+
+// verifyTree rebuilds the tree from the stored leaves, checks each leaf
+// against its stored parts, and the roots against every signed tree head
+// and the head row.
+func (db *DB) verifyTree(ctx context.Context, rep *ledger.CheckReport) error {
+	heads, err := db.TreeHeads(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := db.LedgerKeys(ctx)
+	if err != nil {
+		return err
+	}
+	bySize := map[uint64][]ledger.TreeHead{}
+	for _, h := range heads {
+		if err := h.Verify(keys); err != nil {
+			rep.Findings = append(rep.Findings, ledger.Finding{Problem: ledger.ProblemTree, Detail: err.Error()})
+			continue
+		}
+		bySize[h.Size] = append(bySize[h.Size], h)
+	}
+	checkRoot := func(size uint64, root []byte) {
+		for _, h := range bySize[size] {
+			rep.Heads++
+			if !bytes.Equal(h.Root, root) {
+				rep.Findings = append(rep.Findings, ledger.Finding{Problem: ledger.ProblemTree,
+					Detail: fmt.Sprintf("the leaves no longer give the tree head of size %d signed at %s", size, h.Timestamp.Format("2006-01-02T15:04:05Z"))})
+			}
+		}
+	}
+	r, _ := ledger.NewRange(0, nil)
+	checkRoot(0, r.Root())
+	for {
+		var rows []struct {
+			e    ledger.Entry
+			leaf []byte
+		}
+		_, err := queryAll(ctx, db.reader(), func(sc rowScanner) (bool, error) {
+			var e ledger.Entry
+			var idx int64
+			var kind, public string
+			var leaf []byte
+			err := sc.Scan(&idx, &kind, &e.Ref, &public, &e.PrivateHash, &leaf)
+			e.Index, e.Kind, e.Public = uint64(idx), ledger.Kind(kind), []byte(public)
+			rows = append(rows, struct {
+				e    ledger.Entry
+				leaf []byte
+			}{e, leaf})
+			return true, err
+		}, "SELECT idx, kind, ref, public, private_hash, leaf_hash FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2",
+			int64(r.Size()), verifyPage)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, row := range rows {
+			if row.e.Index != r.Size() {
+				rep.Findings = append(rep.Findings, ledger.Finding{Index: r.Size(), Problem: ledger.ProblemDeleted,
+					Detail: fmt.Sprintf("leaves %d to %d are missing from the log", r.Size(), row.e.Index-1)})
+				return nil // the tree cannot be rebuilt past a gap
+			}
+			if !bytes.Equal(row.e.LeafHash(), row.leaf) {
+				rep.Findings = append(rep.Findings, ledger.Finding{Index: row.e.Index, Kind: row.e.Kind, Ref: row.e.Ref,
+					Problem: ledger.ProblemLeaf, Detail: "the stored leaf hash is not the hash of the stored entry"})
+			}
+			// The stored leaf is what proofs serve: the tree is rebuilt
+			// from it, and checked against the signed heads.
+			r.Append(row.leaf)
+			checkRoot(r.Size(), r.Root())
+		}
+	}
+	rep.Size = r.Size()
+	size, root, err := db.LedgerHead(ctx)
+	if err != nil {
+		return err
+	}
+	if size != r.Size() || !bytes.Equal(root, r.Root()) {
+		rep.Findings = append(rep.Findings, ledger.Finding{Problem: ledger.ProblemTree,
+			Detail: fmt.Sprintf("the head row says %d leaves with root %x; the leaves give %d with root %x", size, root, r.Size(), r.Root())})
+	}
+	for s := range bySize {
+		if s > r.Size() {
+			rep.Findings = append(rep.Findings, ledger.Finding{Problem: ledger.ProblemTree,
+				Detail: fmt.Sprintf("a tree head of size %d was signed, but the log has only %d leaves", s, r.Size())})
+		}
+	}
+	return nil
+}
+
+// entryOf recomputes the entries of rows of kind by id with their salts.
+type entryOf func(ctx context.Context, ids []int64, salts map[int64][]byte) (map[int64]ledger.Entry, error)
+
+// verifyRows recomputes each entry of kind from its row.
+func (db *DB) verifyRows(ctx context.Context, kind ledger.Kind, rep *ledger.CheckReport) error {
+	recompute := db.entryFunc(kind)
+	after := int64(-1)
+	for {
+		type stored struct {
+			idx, ref   int64
+			salt, leaf []byte
+			public     string
+		}
+		list, err := queryAll(ctx, db.reader(), func(sc rowScanner) (stored, error) {
+			var s stored
+			return s, sc.Scan(&s.idx, &s.ref, &s.salt, &s.leaf, &s.public)
+		}, "SELECT idx, ref, salt, leaf_hash, public FROM ledger_entries WHERE kind = $1 AND idx > $2 ORDER BY idx LIMIT $3",
+			string(kind), after, verifyPage)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return nil
+		}
+		after = list[len(list)-1].idx
+		ids := make([]int64, len(list))
+		salts := make(map[int64][]byte, len(list))
+		for i, s := range list {
+			ids[i], salts[s.ref] = s.ref, s.salt
+		}
+		got, err := recompute(ctx, ids, salts)
+		if err != nil {
+			return err
+		}
+		for _, s := range list {
+			f := ledger.Finding{Index: uint64(s.idx), Kind: kind, Ref: s.ref}
+			e, ok := got[s.ref]
+			switch {
+			case !ok:
+				f.Problem, f.Detail = ledger.ProblemDeleted, fmt.Sprintf("the %s row is gone", kind)
+			case !bytes.Equal(e.LeafHash(), s.leaf):
+				f.Problem = ledger.ProblemChanged
+				if string(e.Public) != s.public {
+					f.Detail = fmt.Sprintf("public part was %s, is now %s", s.public, e.Public)
+				} else {
+					f.Detail = "a private field changed (who, when exactly, free text or flags)"
+				}
+			default:
+				continue
+			}
+			rep.Findings = append(rep.Findings, f)
+		}
+	}
+}
+
+// entryFunc returns how to recompute the entries of kind from their rows.
+func (db *DB) entryFunc(kind ledger.Kind) entryOf {
+	c := db.reader()
+	in := func(ids []int64) (string, params) {
+		var args params
+		ph := make([]string, len(ids))
+		for i, id := range ids {
+			ph[i] = args.add(id)
+		}
+		return " WHERE id IN (" + strings.Join(ph, ",") + ")", args
+	}
+	return func(ctx context.Context, ids []int64, salts map[int64][]byte) (map[int64]ledger.Entry, error) {
+		out := map[int64]ledger.Entry{}
+		where, args := in(ids)
+		var err error
+		switch kind {
+		case ledger.KindReport:
+			_, err = queryAll(ctx, c, func(sc rowScanner) (bool, error) {
+				r, err := scanReport(sc)
+				if err != nil {
+					return false, err
+				}
+				e, err := ledger.ReportEntry(r, salts[r.ID])
+				out[r.ID] = e
+				return true, err
+			}, reportSelect+where, args...)
+		case ledger.KindIncident:
+			_, err = queryAll(ctx, c, func(sc rowScanner) (bool, error) {
+				i, err := scanIncident(sc)
+				out[i.ID] = ledger.IncidentEntry(i, salts[i.ID])
+				return true, err
+			}, incidentSelect+where, args...)
+		case ledger.KindDecision:
+			_, err = queryAll(ctx, c, func(sc rowScanner) (bool, error) {
+				var d triage.Decision
+				var action string
+				var dup sql.NullInt64
+				err := sc.Scan(&d.ID, &d.IncidentID, &action, &d.Note, &d.Message, &dup, &d.By, timeScan{&d.At})
+				d.Action, d.DuplicateOf = triage.Action(action), dup.Int64
+				out[d.ID] = ledger.DecisionEntry(d, salts[d.ID])
+				return true, err
+			}, "SELECT id, incident_id, action, note, message, duplicate_of, decided_by, decided_at FROM incident_decisions"+where, args...)
+		case ledger.KindStatement:
+			_, err = queryAll(ctx, c, func(sc rowScanner) (bool, error) {
+				s, err := scanStatement(sc)
+				out[s.ID] = ledger.StatementEntry(s, salts[s.ID])
+				return true, err
+			}, "SELECT "+statementCols+" FROM statements"+where, args...)
+		default:
+			err = fmt.Errorf("unknown kind %q", kind)
+		}
+		return out, err
+	}
+}
+
+// unloggedLimit bounds how many rows without a leaf are named per kind.
+const unloggedLimit = 1000
+
+// verifyUnlogged names rows that have no leaf: added behind the
+// application's back (or stored before the log existed).
+func (db *DB) verifyUnlogged(ctx context.Context, rep *ledger.CheckReport) error {
+	tables := map[ledger.Kind]string{ledger.KindReport: "reports", ledger.KindIncident: "incidents",
+		ledger.KindDecision: "incident_decisions", ledger.KindStatement: "statements"}
+	for _, k := range ledger.Kinds {
+		ids, err := queryAll(ctx, db.reader(), func(sc rowScanner) (int64, error) {
+			var id int64
+			return id, sc.Scan(&id)
+		}, "SELECT t.id FROM "+tables[k]+" t WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.kind = $1 AND e.ref = t.id) ORDER BY t.id LIMIT $2",
+			string(k), unloggedLimit)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			rep.Findings = append(rep.Findings, ledger.Finding{Kind: k, Ref: id, Problem: ledger.ProblemNotInLog,
+				Detail: "the row has no leaf: added behind the application's back, or stored before the log existed"})
+		}
+	}
+	return nil
+}
