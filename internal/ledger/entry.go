@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baqylau/baqylau/internal/publish"
@@ -92,9 +94,14 @@ func ReportEntry(r report.Report, salt []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("ledger: report %d: %w", r.ID, err)
 	}
-	pub := publish.Anonymise(publish.PublicReport{Form: string(r.Form), ObservedAt: r.ObservedAt, Answers: r.Answers})
+	pubAnswers := make(map[string]json.RawMessage, len(r.Answers))
+	for id, v := range r.Answers {
+		if publicAnswer(r.Form, id) {
+			pubAnswers[id] = v
+		}
+	}
 	public := canonical(ReportPublic{Election: r.ElectionID, Station: r.StationCode, Form: string(r.Form),
-		FormVersion: r.FormVersion, ObservedAt: pub.ObservedAt, Answers: pub.Answers, Receipt: r.Receipt})
+		FormVersion: r.FormVersion, ObservedAt: minute(r.ObservedAt), Answers: pubAnswers, Receipt: r.Receipt})
 	private := canonical(struct {
 		ClientID   string          `json:"client_id"`
 		Observer   int64           `json:"observer"`
@@ -138,6 +145,34 @@ func DecisionEntry(d triage.Decision, salt []byte) Entry {
 	}{d.Note, d.Message, d.By, exact(d.At)})
 	return entry(KindDecision, d.ID, public, private, salt)
 }
+
+// publicKeys caches publicAnswer by form and question.
+var publicKeys sync.Map
+
+// publicAnswer says whether open data publishes the answer to question id
+// of form, as publish.Anonymise decides; remembered, since Anonymise reads
+// the form's whole definition and this runs for every report ingested.
+func publicAnswer(form report.FormCode, id string) bool {
+	type key struct {
+		form report.FormCode
+		id   string
+	}
+	k := key{form, id}
+	if v, ok := publicKeys.Load(k); ok {
+		return v.(bool)
+	}
+	r := publish.Anonymise(publish.PublicReport{Form: string(form), Answers: map[string]json.RawMessage{id: json.RawMessage("0")}})
+	_, ok := r.Answers[id]
+	// Question ids come from senders: bound what is remembered.
+	if publicKeysN.Add(1) <= maxPublicKeys {
+		publicKeys.Store(k, ok)
+	}
+	return ok
+}
+
+var publicKeysN atomic.Int64
+
+const maxPublicKeys = 10_000
 
 // StatementEntry returns the entry of a published statement; it has no
 // private part (its hash is that of the salt alone).

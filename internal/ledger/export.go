@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,38 +61,53 @@ func ReadExport(r io.Reader) (*Export, error) {
 
 // CheckExport rebuilds the tree from the export's entries, in order, and
 // checks every tree head against it: its signature with the exported keys
-// and its root. It returns the rebuilt tree.
-func CheckExport(x *Export) (*MemTree, error) {
-	t := NewMemTree()
+// and its root. It returns the rebuilt tree's size and root. It keeps only
+// the tree's compact range, whatever the log's size.
+func CheckExport(x *Export) (uint64, []byte, error) {
+	heads := slices.Clone(x.TreeHeads)
+	slices.SortFunc(heads, func(a, b TreeHead) int { return cmp.Compare(a.Size, b.Size) })
+	for _, h := range heads {
+		if err := h.Verify(x.PublicKeys); err != nil {
+			return 0, nil, err
+		}
+	}
+	r, _ := NewRange(0, nil)
+	check := func() error {
+		for len(heads) > 0 && heads[0].Size == r.Size() {
+			h := heads[0]
+			heads = heads[1:]
+			if root := r.Root(); !bytes.Equal(root, h.Root) {
+				return fmt.Errorf("ledger: the tree head of size %d signed at %s does not match the entries: root %x, rebuilt %x",
+					h.Size, h.Timestamp.Format(time.RFC3339), []byte(h.Root), root)
+			}
+		}
+		return nil
+	}
+	if err := check(); err != nil {
+		return 0, nil, err
+	}
 	for i, e := range x.Entries {
 		if e.Index != uint64(i) {
-			return nil, fmt.Errorf("ledger: export entry %d has index %d: entries must be gapless and in order", i, e.Index)
+			return 0, nil, fmt.Errorf("ledger: export entry %d has index %d: entries must be gapless and in order", i, e.Index)
 		}
 		if len(e.PrivateHash) != HashSize {
-			return nil, fmt.Errorf("ledger: export entry %d has a private hash of %d bytes", i, len(e.PrivateHash))
+			return 0, nil, fmt.Errorf("ledger: export entry %d has a private hash of %d bytes", i, len(e.PrivateHash))
 		}
 		// The public part must be the canonical bytes, as the leaf commits
 		// to them; a re-indented export would not rebuild the tree.
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, e.Public); err != nil || !bytes.Equal(buf.Bytes(), e.Public) {
-			return nil, fmt.Errorf("ledger: export entry %d: the public part is not compact JSON", i)
+			return 0, nil, fmt.Errorf("ledger: export entry %d: the public part is not compact JSON", i)
 		}
-		t.Append(e.Entry().LeafHash())
-	}
-	for _, h := range x.TreeHeads {
-		if err := h.Verify(x.PublicKeys); err != nil {
-			return nil, err
-		}
-		root, err := t.RootAt(h.Size)
-		if err != nil {
-			return nil, fmt.Errorf("ledger: tree head of size %d: %w", h.Size, err)
-		}
-		if !bytes.Equal(root, h.Root) {
-			return nil, fmt.Errorf("ledger: the tree head of size %d signed at %s does not match the entries: root %x, rebuilt %x",
-				h.Size, h.Timestamp.Format(time.RFC3339), []byte(h.Root), root)
+		r.Append(e.Entry().LeafHash())
+		if err := check(); err != nil {
+			return 0, nil, err
 		}
 	}
-	return t, nil
+	if len(heads) > 0 {
+		return 0, nil, fmt.Errorf("ledger: a tree head of size %d is signed, but the export has only %d entries", heads[0].Size, r.Size())
+	}
+	return r.Size(), r.Root(), nil
 }
 
 // Figures are what can be counted from the public log for one election:

@@ -111,6 +111,18 @@ func NewSalt() []byte {
 	return s
 }
 
+// NewSalts returns n fresh salts from one read of the random source: a
+// batch of reports needs hundreds.
+func NewSalts(n int) [][]byte {
+	b := make([]byte, n*SaltSize)
+	_, _ = rand.Read(b)
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = b[i*SaltSize : (i+1)*SaltSize : (i+1)*SaltSize]
+	}
+	return out
+}
+
 // PrivateHash returns SHA-256(salt ‖ private).
 func PrivateHash(salt, private []byte) []byte {
 	h := sha256.New()

@@ -157,7 +157,7 @@ func TestExportRebuildsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := CheckExport(back); err != nil {
+	if _, _, err := CheckExport(back); err != nil {
 		t.Fatal(err)
 	}
 	figs, err := ComputeFigures(back.Entries)
@@ -170,7 +170,7 @@ func TestExportRebuildsAndCounts(t *testing.T) {
 	}
 	// A changed entry no longer matches the signed heads.
 	back.Entries[1].Public = json.RawMessage(bytes.Replace(back.Entries[1].Public, []byte(`"ballots_cast":30`), []byte(`"ballots_cast":31`), 1))
-	if _, err := CheckExport(back); err == nil {
+	if _, _, err := CheckExport(back); err == nil {
 		t.Error("an export with a changed entry checks")
 	}
 }

@@ -36,6 +36,7 @@ type logItem struct {
 // ack is not a duplicate, completed as the store keeps them.
 func (db *DB) logReports(ctx context.Context, c conn, batch []report.Report, acks []report.Ack, received time.Time) error {
 	items := make([]logItem, 0, len(batch))
+	salts := ledger.NewSalts(len(batch))
 	for i, r := range batch {
 		if acks[i].Duplicate {
 			continue
@@ -45,7 +46,7 @@ func (db *DB) logReports(ctx context.Context, c conn, batch []report.Report, ack
 			r.ReceivedAt = received
 		}
 		r.ObservedAt, r.ReceivedAt = normTime(r.ObservedAt), normTime(r.ReceivedAt)
-		salt := ledger.NewSalt()
+		salt := salts[i]
 		e, err := ledger.ReportEntry(r, salt)
 		if err != nil {
 			return err
@@ -103,7 +104,7 @@ func (db *DB) logStatement(ctx context.Context, c conn, s publish.Statement) err
 // appendLog gives items the next indexes, stores their leaves and the
 // subtree roots they complete, and moves the head.
 func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
-	if len(items) == 0 {
+	if len(items) == 0 || db.noLedger.Load() {
 		return nil
 	}
 	var size int64
@@ -132,10 +133,10 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 		entries = append(entries, int64(it.entry.Index), string(it.entry.Kind), it.entry.Ref, string(it.entry.Public),
 			it.salt, it.entry.PrivateHash, leaf, receipt)
 	}
-	if err := insertLogRows(ctx, c, "ledger_entries (idx, kind, ref, public, salt, private_hash, leaf_hash, receipt)", entryCols, entries); err != nil {
+	if err := insertLogRows(ctx, c, ledgerEntriesTarget, entryCols, entries); err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	if err := insertLogRows(ctx, c, "ledger_nodes (level, idx, hash)", 3, nodes); err != nil {
+	if err := insertLogRows(ctx, c, ledgerNodesTarget, 3, nodes); err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
 	_, err = c.exec(ctx, "UPDATE ledger_head SET size = $1, range_hash = $2, root = $3 WHERE id = 1",
@@ -146,17 +147,74 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 	return nil
 }
 
+// SetLedger turns the log on (the default) or off. Off exists only to
+// measure what the log costs (BenchmarkReportIngestHTTPLedger): rows
+// written meanwhile have no leaf, and `baqylau verify` names them.
+func (db *DB) SetLedger(on bool) { db.noLedger.Store(!on) }
+
+// The tables appendLog inserts into, with their columns.
+const (
+	ledgerEntriesTarget = "ledger_entries (idx, kind, ref, public, salt, private_hash, leaf_hash, receipt)"
+	ledgerNodesTarget   = "ledger_nodes (level, idx, hash)"
+)
+
+// rowsInsert returns the INSERT of n rows of cols columns into target.
+func rowsInsert(target string, cols, n int) string {
+	return "INSERT INTO " + target + " VALUES " + valueRows(n, cols, "")
+}
+
+// prepareLedger prepares the log's INSERTs on the SQLite writer in the
+// chunk sizes SaveReports uses, as prepareHot does for the reports: a
+// batch's leaves then cost no parsing.
+func (db *DB) prepareLedger(ctx context.Context) error {
+	for _, t := range []struct {
+		target string
+		cols   int
+	}{{ledgerEntriesTarget, 8}, {ledgerNodesTarget, 3}} {
+		for _, n := range sqliteChunks {
+			q := rowsInsert(t.target, t.cols, n)
+			stmt, err := db.write.PrepareContext(ctx, rebind(db.dialect, q))
+			if err != nil {
+				return fmt.Errorf("store: prepare insert of %d log rows: %w", n, err)
+			}
+			db.stmts.Store(q, stmt)
+		}
+	}
+	return nil
+}
+
 // insertLogRows inserts args, cols to a row, into target ("table (cols)") in
-// as few statements as the parameter limit allows.
+// as few statements as the parameter limit allows, with the statements
+// prepareLedger prepared where there is one.
 func insertLogRows(ctx context.Context, c conn, target string, cols int, args []any) error {
-	per := maxParams / cols
-	for start := 0; start < len(args); start += per * cols {
-		chunk := args[start:min(start+per*cols, len(args))]
-		if _, err := c.exec(ctx, "INSERT INTO "+target+" VALUES "+valueRows(len(chunk)/cols, cols, ""), chunk...); err != nil {
+	for start := 0; start < len(args); {
+		n := chunkRows(c.dialect, (len(args)-start)/cols, maxParams/cols)
+		chunk := args[start : start+n*cols]
+		start += n * cols
+		q := rowsInsert(target, cols, n)
+		var err error
+		if v, ok := c.db.stmtFor(q); ok && c.tx != nil {
+			_, err = c.tx.StmtContext(ctx, v).ExecContext(ctx, chunk...)
+		} else {
+			_, err = c.exec(ctx, q, chunk...)
+		}
+		if err != nil {
 			return fmt.Errorf("insert into %s: %w", target[:strings.IndexByte(target, ' ')], err)
 		}
 	}
 	return nil
+}
+
+// stmtFor returns the statement prepared for q, if any.
+func (db *DB) stmtFor(q string) (*sql.Stmt, bool) {
+	if db == nil {
+		return nil, false
+	}
+	v, ok := db.stmts.Load(q)
+	if !ok {
+		return nil, false
+	}
+	return v.(*sql.Stmt), true
 }
 
 func splitHashes(b []byte) [][]byte {

@@ -107,7 +107,7 @@ func TestLedgerAPIAndPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ledger.CheckExport(x); err != nil || len(x.Entries) != 2 || len(x.PublicKeys) != 1 {
+		if _, _, err := ledger.CheckExport(x); err != nil || len(x.Entries) != 2 || len(x.PublicKeys) != 1 {
 			t.Errorf("export: %d entries, %d keys, %v", len(x.Entries), len(x.PublicKeys), err)
 		}
 	})
