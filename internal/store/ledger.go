@@ -191,30 +191,11 @@ func insertLogRows(ctx context.Context, c conn, target string, cols int, args []
 		n := chunkRows(c.dialect, (len(args)-start)/cols, maxParams/cols)
 		chunk := args[start : start+n*cols]
 		start += n * cols
-		q := rowsInsert(target, cols, n)
-		var err error
-		if v, ok := c.db.stmtFor(q); ok && c.tx != nil {
-			_, err = c.tx.StmtContext(ctx, v).ExecContext(ctx, chunk...)
-		} else {
-			_, err = c.exec(ctx, q, chunk...)
-		}
-		if err != nil {
+		if _, err := c.execPrepared(ctx, rowsInsert(target, cols, n), chunk...); err != nil {
 			return fmt.Errorf("insert into %s: %w", target[:strings.IndexByte(target, ' ')], err)
 		}
 	}
 	return nil
-}
-
-// stmtFor returns the statement prepared for q, if any.
-func (db *DB) stmtFor(q string) (*sql.Stmt, bool) {
-	if db == nil {
-		return nil, false
-	}
-	v, ok := db.stmts.Load(q)
-	if !ok {
-		return nil, false
-	}
-	return v.(*sql.Stmt), true
 }
 
 func splitHashes(b []byte) [][]byte {
