@@ -297,19 +297,36 @@ func (e env) verifyFigures(ctx context.Context, args []string) error {
 		return err
 	}
 	defer f.Close()
-	x, err := ledger.ReadExport(f)
+	// One pass, in constant memory but for the figures: an export of
+	// millions of entries is never held whole.
+	var check *ledger.Checker
+	count := ledger.NewCounter()
+	x, err := ledger.ScanExport(f, func(x *ledger.Export) error {
+		var err error
+		if check, err = ledger.NewChecker(x); err != nil {
+			return fmt.Errorf("%w: %v", errVerifyFailed, err)
+		}
+		return nil
+	}, func(en ledger.ExportEntry) error {
+		if err := check.Add(en); err != nil {
+			return fmt.Errorf("%w: %v", errVerifyFailed, err)
+		}
+		return count.Add(en)
+	})
 	if err != nil {
 		return err
 	}
-	size, root, err := ledger.CheckExport(x)
+	if check == nil {
+		if check, err = ledger.NewChecker(x); err != nil {
+			return fmt.Errorf("%w: %v", errVerifyFailed, err)
+		}
+	}
+	size, root, err := check.Finish()
 	if err != nil {
 		return fmt.Errorf("%w: %v", errVerifyFailed, err)
 	}
 	fmt.Fprintf(e.stdout, "OK: %d entries rebuild the tree (root %x) and match all %d signed tree heads\n", size, root, len(x.TreeHeads))
-	figs, err := ledger.ComputeFigures(x.Entries)
-	if err != nil {
-		return err
-	}
+	figs := count.Figures()
 	var l *ledgerClient
 	if *server != "" {
 		if l, err = newLedgerClient(*server); err != nil {

@@ -46,68 +46,168 @@ func (x ExportEntry) Entry() Entry {
 	return Entry{Index: x.Index, Kind: x.Kind, Ref: x.Ref, Public: []byte(x.Public), PrivateHash: []byte(x.PrivateHash)}
 }
 
-// ReadExport decodes an export, refusing another format.
+// ReadExport decodes a whole export into memory, refusing another
+// format; ScanExport reads one of any size.
 func ReadExport(r io.Reader) (*Export, error) {
-	var x Export
+	var entries []ExportEntry
+	x, err := ScanExport(r, nil, func(e ExportEntry) error {
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	x.Entries = entries
+	return x, nil
+}
+
+// ScanExport reads an export, calls start (if not nil) with the keys and
+// heads when the entries begin, then each with every entry in turn, and
+// returns the export without its entries, so that a log of millions of
+// entries is never held in memory. The entries must come last, as the
+// server writes them.
+func ScanExport(r io.Reader, start func(*Export) error, each func(ExportEntry) error) (*Export, error) {
+	bad := func(format string, args ...any) error {
+		return baqylau.Errorf(baqylau.EINVALID, "export: "+format, args...)
+	}
 	dec := json.NewDecoder(r)
-	if err := dec.Decode(&x); err != nil {
-		return nil, baqylau.Errorf(baqylau.EINVALID, "export: %v", err)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, bad("not a JSON object")
+	}
+	var x Export
+	sawEntries := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		key, _ := t.(string)
+		if sawEntries {
+			return nil, bad("%q after the entries: the entries must come last", key)
+		}
+		switch key {
+		case "format":
+			err = dec.Decode(&x.Format)
+			if err == nil && x.Format != ExportFormat {
+				return nil, bad("format is %q, not %q", x.Format, ExportFormat)
+			}
+		case "public_keys":
+			err = dec.Decode(&x.PublicKeys)
+		case "tree_heads":
+			err = dec.Decode(&x.TreeHeads)
+		case "entries":
+			sawEntries = true
+			if x.Format != ExportFormat {
+				return nil, bad("the format must come before the entries")
+			}
+			if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+				return nil, bad("entries is not an array")
+			}
+			if start != nil {
+				if err := start(&x); err != nil {
+					return nil, err
+				}
+			}
+			for i := 0; dec.More(); i++ {
+				var e ExportEntry
+				if err := dec.Decode(&e); err != nil {
+					return nil, bad("entry %d: %v", i, err)
+				}
+				if err := each(e); err != nil {
+					return nil, err
+				}
+			}
+			_, err = dec.Token()
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return nil, bad("%s: %v", key, err)
+		}
 	}
 	if x.Format != ExportFormat {
-		return nil, baqylau.Errorf(baqylau.EINVALID, "export format is %q, not %q", x.Format, ExportFormat)
+		return nil, bad("format is %q, not %q", x.Format, ExportFormat)
 	}
 	return &x, nil
 }
 
-// CheckExport rebuilds the tree from the export's entries, in order, and
-// checks every tree head against it: its signature with the exported keys
-// and its root. It returns the rebuilt tree's size and root. It keeps only
-// the tree's compact range, whatever the log's size.
-func CheckExport(x *Export) (uint64, []byte, error) {
+// Checker rebuilds the tree from exported entries added in order and
+// checks every signed tree head against it, keeping only the tree's
+// compact range, whatever the log's size.
+type Checker struct {
+	heads []TreeHead // not yet reached, by size
+	r     *Range
+}
+
+// NewChecker checks the signatures of x's tree heads with its keys and
+// returns a checker for its entries.
+func NewChecker(x *Export) (*Checker, error) {
 	heads := slices.Clone(x.TreeHeads)
 	slices.SortFunc(heads, func(a, b TreeHead) int { return cmp.Compare(a.Size, b.Size) })
 	for _, h := range heads {
 		if err := h.Verify(x.PublicKeys); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	r, _ := NewRange(0, nil)
-	check := func() error {
-		for len(heads) > 0 && heads[0].Size == r.Size() {
-			h := heads[0]
-			heads = heads[1:]
-			if root := r.Root(); !bytes.Equal(root, h.Root) {
-				return fmt.Errorf("ledger: the tree head of size %d signed at %s does not match the entries: root %x, rebuilt %x",
-					h.Size, h.Timestamp.Format(time.RFC3339), []byte(h.Root), root)
-			}
+	c := &Checker{heads: heads, r: r}
+	return c, c.reached()
+}
+
+// reached checks the heads of the tree's current size.
+func (c *Checker) reached() error {
+	for len(c.heads) > 0 && c.heads[0].Size == c.r.Size() {
+		h := c.heads[0]
+		c.heads = c.heads[1:]
+		if root := c.r.Root(); !bytes.Equal(root, h.Root) {
+			return fmt.Errorf("ledger: the tree head of size %d signed at %s does not match the entries: root %x, rebuilt %x",
+				h.Size, h.Timestamp.Format(time.RFC3339), []byte(h.Root), root)
 		}
-		return nil
 	}
-	if err := check(); err != nil {
+	return nil
+}
+
+// Add appends the next entry.
+func (c *Checker) Add(e ExportEntry) error {
+	i := c.r.Size()
+	if e.Index != i {
+		return fmt.Errorf("ledger: export entry %d has index %d: entries must be gapless and in order", i, e.Index)
+	}
+	if len(e.PrivateHash) != HashSize {
+		return fmt.Errorf("ledger: export entry %d has a private hash of %d bytes", i, len(e.PrivateHash))
+	}
+	// The public part must be the canonical bytes, as the leaf commits to
+	// them; a re-indented export would not rebuild the tree.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, e.Public); err != nil || !bytes.Equal(buf.Bytes(), e.Public) {
+		return fmt.Errorf("ledger: export entry %d: the public part is not compact JSON", i)
+	}
+	c.r.Append(e.Entry().LeafHash())
+	return c.reached()
+}
+
+// Finish returns the rebuilt tree's size and root, or an error if a head
+// is signed for more entries than were added.
+func (c *Checker) Finish() (uint64, []byte, error) {
+	if len(c.heads) > 0 {
+		return 0, nil, fmt.Errorf("ledger: a tree head of size %d is signed, but the export has only %d entries", c.heads[0].Size, c.r.Size())
+	}
+	return c.r.Size(), c.r.Root(), nil
+}
+
+// CheckExport checks an export held in memory as Checker does.
+func CheckExport(x *Export) (uint64, []byte, error) {
+	c, err := NewChecker(x)
+	if err != nil {
 		return 0, nil, err
 	}
-	for i, e := range x.Entries {
-		if e.Index != uint64(i) {
-			return 0, nil, fmt.Errorf("ledger: export entry %d has index %d: entries must be gapless and in order", i, e.Index)
-		}
-		if len(e.PrivateHash) != HashSize {
-			return 0, nil, fmt.Errorf("ledger: export entry %d has a private hash of %d bytes", i, len(e.PrivateHash))
-		}
-		// The public part must be the canonical bytes, as the leaf commits
-		// to them; a re-indented export would not rebuild the tree.
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, e.Public); err != nil || !bytes.Equal(buf.Bytes(), e.Public) {
-			return 0, nil, fmt.Errorf("ledger: export entry %d: the public part is not compact JSON", i)
-		}
-		r.Append(e.Entry().LeafHash())
-		if err := check(); err != nil {
+	for _, e := range x.Entries {
+		if err := c.Add(e); err != nil {
 			return 0, nil, err
 		}
 	}
-	if len(heads) > 0 {
-		return 0, nil, fmt.Errorf("ledger: a tree head of size %d is signed, but the export has only %d entries", heads[0].Size, r.Size())
-	}
-	return r.Size(), r.Root(), nil
+	return c.Finish()
 }
 
 // Figures are what can be counted from the public log for one election:
@@ -124,6 +224,91 @@ type Figures struct {
 	ByCategory        map[string]int `json:"incidents_by_category"`
 }
 
+// Counter counts Figures from entries added one by one.
+type Counter struct {
+	counts map[figureKey]latestCount
+	closed map[figureKey]bool
+	out    map[int64]*Figures
+}
+
+type figureKey struct {
+	election int64
+	station  string
+}
+
+type latestCount struct {
+	at   time.Time
+	cast int64
+}
+
+// NewCounter returns an empty counter.
+func NewCounter() *Counter {
+	return &Counter{counts: map[figureKey]latestCount{}, closed: map[figureKey]bool{}, out: map[int64]*Figures{}}
+}
+
+func (c *Counter) fig(e int64) *Figures {
+	f := c.out[e]
+	if f == nil {
+		f = &Figures{Election: e, ByCategory: map[string]int{}}
+		c.out[e] = f
+	}
+	return f
+}
+
+// Add counts an entry; entries must come in log order (a count observed
+// in the same minute as an earlier one wins, as the later arrival).
+func (c *Counter) Add(e ExportEntry) error {
+	switch e.Kind {
+	case KindReport:
+		var p ReportPublic
+		if err := json.Unmarshal(e.Public, &p); err != nil {
+			return fmt.Errorf("ledger: entry %d: %w", e.Index, err)
+		}
+		c.fig(p.Election).Reports++
+		k := figureKey{p.Election, p.Station}
+		if p.Form == string(report.Closing) {
+			c.closed[k] = true
+		}
+		if p.Form != string(report.Turnout) && p.Form != string(report.Closing) {
+			return nil
+		}
+		var n int64
+		if json.Unmarshal(p.Answers[report.QBallotsCast], &n) != nil {
+			return nil // not a whole number: not counted, as the store does
+		}
+		if l, ok := c.counts[k]; !ok || !p.ObservedAt.Before(l.at) {
+			c.counts[k] = latestCount{p.ObservedAt, n}
+		}
+	case KindIncident:
+		var p IncidentPublic
+		if err := json.Unmarshal(e.Public, &p); err != nil {
+			return fmt.Errorf("ledger: entry %d: %w", e.Index, err)
+		}
+		f := c.fig(p.Election)
+		f.Incidents++
+		f.ByCategory[p.Category]++
+	}
+	return nil
+}
+
+// Figures returns each election's figures, by election id.
+func (c *Counter) Figures() map[int64]*Figures {
+	out := make(map[int64]*Figures, len(c.out))
+	for id, f := range c.out {
+		g := *f
+		out[id] = &g
+	}
+	for k, l := range c.counts {
+		f := out[k.election]
+		f.BallotsCast += l.cast
+		f.StationsReporting++
+	}
+	for k := range c.closed {
+		out[k.election].StationsClosed++
+	}
+	return out
+}
+
 // ComputeFigures counts each election's figures from the export's public
 // parts, by election id.
 //
@@ -132,67 +317,13 @@ type Figures struct {
 // them by exact time. Such a pair, with the later count arriving first,
 // is the one case where the figures can differ.
 func ComputeFigures(entries []ExportEntry) (map[int64]*Figures, error) {
-	type latest struct {
-		at    time.Time
-		index uint64
-		cast  int64
-	}
-	type key struct {
-		election int64
-		station  string
-	}
-	counts := map[key]latest{}
-	closed := map[key]bool{}
-	out := map[int64]*Figures{}
-	fig := func(e int64) *Figures {
-		f := out[e]
-		if f == nil {
-			f = &Figures{Election: e, ByCategory: map[string]int{}}
-			out[e] = f
-		}
-		return f
-	}
+	c := NewCounter()
 	for _, e := range entries {
-		switch e.Kind {
-		case KindReport:
-			var p ReportPublic
-			if err := json.Unmarshal(e.Public, &p); err != nil {
-				return nil, fmt.Errorf("ledger: entry %d: %w", e.Index, err)
-			}
-			fig(p.Election).Reports++
-			k := key{p.Election, p.Station}
-			if p.Form == string(report.Closing) {
-				closed[k] = true
-			}
-			if p.Form != string(report.Turnout) && p.Form != string(report.Closing) {
-				continue
-			}
-			var n int64
-			if json.Unmarshal(p.Answers[report.QBallotsCast], &n) != nil {
-				continue // not a whole number: not counted, as the store does
-			}
-			if l, ok := counts[k]; !ok || !p.ObservedAt.Before(l.at) {
-				counts[k] = latest{p.ObservedAt, e.Index, n}
-			}
-		case KindIncident:
-			var p IncidentPublic
-			if err := json.Unmarshal(e.Public, &p); err != nil {
-				return nil, fmt.Errorf("ledger: entry %d: %w", e.Index, err)
-			}
-			f := fig(p.Election)
-			f.Incidents++
-			f.ByCategory[p.Category]++
+		if err := c.Add(e); err != nil {
+			return nil, err
 		}
 	}
-	for k, l := range counts {
-		f := fig(k.election)
-		f.BallotsCast += l.cast
-		f.StationsReporting++
-	}
-	for k := range closed {
-		fig(k.election).StationsClosed++
-	}
-	return out, nil
+	return c.Figures(), nil
 }
 
 // SortedElections returns the elections of figures in order.

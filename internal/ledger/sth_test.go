@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,27 @@ func TestExportRebuildsAndCounts(t *testing.T) {
 	back.Entries[1].Public = json.RawMessage(bytes.Replace(back.Entries[1].Public, []byte(`"ballots_cast":30`), []byte(`"ballots_cast":31`), 1))
 	if _, _, err := CheckExport(back); err == nil {
 		t.Error("an export with a changed entry checks")
+	}
+}
+
+func TestScanExportRefusesBadLayouts(t *testing.T) {
+	for name, doc := range map[string]string{
+		"entries first":  `{"format":"baqylau-ledger-export-v1","entries":[],"tree_heads":[]}`,
+		"other format":   `{"format":"x","entries":[]}`,
+		"no format":      `{"entries":[]}`,
+		"not an object":  `[]`,
+		"broken entry":   `{"format":"baqylau-ledger-export-v1","entries":[{"index":"x"}]}`,
+		"entries object": `{"format":"baqylau-ledger-export-v1","entries":{}}`,
+	} {
+		if _, err := ReadExport(strings.NewReader(doc)); err == nil {
+			t.Errorf("%s: read", name)
+		}
+	}
+	x, err := ReadExport(strings.NewReader(`{"format":"baqylau-ledger-export-v1","extra":1,"public_keys":[],"tree_heads":[],"entries":[]}`))
+	if err != nil || len(x.Entries) != 0 {
+		t.Errorf("an empty export: %+v, %v", x, err)
+	}
+	if size, root, err := CheckExport(x); err != nil || size != 0 || !bytes.Equal(root, EmptyRoot()) {
+		t.Errorf("empty export: %d %x %v", size, root, err)
 	}
 }
