@@ -169,6 +169,15 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 			if !hasProblem(rep, ledger.ProblemLeaf) {
 				t.Errorf("a rewritten entry is not found: %v", rep.Findings)
 			}
+			mustExec(t, raw, "UPDATE ledger_nodes SET hash = leaf_hash FROM (SELECT leaf_hash FROM ledger_entries WHERE idx = 0) e WHERE level = 1 AND idx = 0")
+			rep, _ = db.VerifyLedger(ctx)
+			found := false
+			for _, f := range rep.Findings {
+				found = found || strings.Contains(f.Detail, "tree node 1/0")
+			}
+			if !found {
+				t.Errorf("a changed tree node is not found: %v", rep.Findings)
+			}
 		})
 	}
 }
