@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -124,11 +127,13 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 		it.entry.Index = uint64(size) + uint64(i)
 		leaf := it.entry.LeafHash()
 		for _, n := range r.Append(leaf) {
-			nodes = append(nodes, int64(n.Level), int64(n.Index), n.Hash)
+			if n.Level >= storedLevel {
+				nodes = append(nodes, int64(n.Level), int64(n.Index), n.Hash)
+			}
 		}
 		var receipt any
 		if it.receipt != "" {
-			receipt = it.receipt
+			receipt = receiptKey(it.receipt)
 		}
 		entries = append(entries, int64(it.entry.Index), string(it.entry.Kind), it.entry.Ref, string(it.entry.Public),
 			it.salt, it.entry.PrivateHash, leaf, receipt)
@@ -152,9 +157,26 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 // written meanwhile have no leaf, and `baqylau verify` names them.
 func (db *DB) SetLedger(on bool) { db.noLedger.Store(!on) }
 
+// storedLevel is the lowest level of interior nodes stored: a node below
+// it covers at most 2^(storedLevel-1) leaves and is recomputed from them
+// when a proof needs it (one range read). Storing every level would write
+// about one node row per leaf; from level 4, one per 16 leaves.
+const storedLevel = 4
+
+// receiptKey is the index key of a receipt: its first 8 bytes as an
+// integer, a quarter of the hex text's size in the index. Lookups then
+// compare the full receipt in the candidates' public parts.
+func receiptKey(receipt string) int64 {
+	b, err := hex.DecodeString(receipt)
+	if err != nil || len(b) < 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(b))
+}
+
 // The tables appendLog inserts into, with their columns.
 const (
-	ledgerEntriesTarget = "ledger_entries (idx, kind, ref, public, salt, private_hash, leaf_hash, receipt)"
+	ledgerEntriesTarget = "ledger_entries (idx, kind, ref, public, salt, private_hash, leaf_hash, receipt_key)"
 	ledgerNodesTarget   = "ledger_nodes (level, idx, hash)"
 )
 
@@ -324,22 +346,26 @@ func (db *DB) LedgerKeys(ctx context.Context) ([]ledger.PublicKey, error) {
 	return list, nil
 }
 
-// ReadNodes implements ledger.NodeReader: leaves from ledger_entries, the
-// nodes above from ledger_nodes.
+// ReadNodes implements ledger.NodeReader: leaves from ledger_entries,
+// nodes from storedLevel up from ledger_nodes, and the few below that
+// recomputed from their leaves.
 func (db *DB) ReadNodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
 	var args params
 	var leaves, nodes []string
 	for _, id := range ids {
-		if id.Level == 0 {
-			leaves = append(leaves, args.add(int64(id.Index)))
-		} else {
+		switch {
+		case id.Level >= storedLevel:
 			nodes = append(nodes, "(level = "+args.add(int64(id.Level))+" AND idx = "+args.add(int64(id.Index))+")")
+		default:
+			// Every leaf under the node: 2^level of them, at most 8.
+			begin, end := id.Coverage()
+			leaves = append(leaves, "(idx >= "+args.add(int64(begin))+" AND idx < "+args.add(int64(end))+")")
 		}
 	}
 	got := map[compact.NodeID][]byte{}
 	var q []string
 	if len(leaves) > 0 {
-		q = append(q, "SELECT 0, idx, leaf_hash FROM ledger_entries WHERE idx IN ("+strings.Join(leaves, ",")+")")
+		q = append(q, "SELECT 0, idx, leaf_hash FROM ledger_entries WHERE "+strings.Join(leaves, " OR "))
 	}
 	if len(nodes) > 0 {
 		q = append(q, "SELECT level, idx, hash FROM ledger_nodes WHERE "+strings.Join(nodes, " OR "))
@@ -356,11 +382,25 @@ func (db *DB) ReadNodes(ctx context.Context, ids []compact.NodeID) ([][]byte, er
 	}
 	out := make([][]byte, len(ids))
 	for i, id := range ids {
-		if out[i] = got[id]; out[i] == nil {
+		if out[i] = subtreeHash(got, id); out[i] == nil {
 			return nil, fmt.Errorf("store: tree node %d/%d is missing", id.Level, id.Index)
 		}
 	}
 	return out, nil
+}
+
+// subtreeHash returns the hash of node id from got, folding its leaves
+// for a node below storedLevel; nil if one is missing.
+func subtreeHash(got map[compact.NodeID][]byte, id compact.NodeID) []byte {
+	if h, ok := got[id]; ok || id.Level == 0 || id.Level >= storedLevel {
+		return h
+	}
+	l := subtreeHash(got, compact.NewNodeID(id.Level-1, 2*id.Index))
+	r := subtreeHash(got, compact.NewNodeID(id.Level-1, 2*id.Index+1))
+	if l == nil || r == nil {
+		return nil
+	}
+	return ledger.HashChildren(l, r)
 }
 
 const ledgerEntrySelect = "SELECT idx, kind, ref, public, private_hash FROM ledger_entries"
@@ -389,14 +429,19 @@ func (db *DB) LedgerEntry(ctx context.Context, index uint64) (ledger.Entry, erro
 // LedgerEntryByReceipt returns the entry of the report or incident with
 // receipt (ENOTFOUND if none).
 func (db *DB) LedgerEntryByReceipt(ctx context.Context, receipt string) (ledger.Entry, error) {
-	e, err := scanLedgerEntry(db.reader().queryRow(ctx, ledgerEntrySelect+" WHERE receipt = $1 ORDER BY idx LIMIT 1", receipt))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = baqylau.Errorf(baqylau.ENOTFOUND, "no log entry has receipt %q", receipt)
-	}
+	list, err := queryAll(ctx, db.reader(), scanLedgerEntry, ledgerEntrySelect+" WHERE receipt_key = $1 ORDER BY idx", receiptKey(receipt))
 	if err != nil {
-		return e, fmt.Errorf("store: log entry of receipt: %w", err)
+		return ledger.Entry{}, fmt.Errorf("store: log entry of receipt: %w", err)
 	}
-	return e, nil
+	for _, e := range list {
+		var pub struct {
+			Receipt string `json:"receipt"`
+		}
+		if json.Unmarshal(e.Public, &pub) == nil && pub.Receipt == receipt {
+			return e, nil
+		}
+	}
+	return ledger.Entry{}, fmt.Errorf("store: log entry of receipt: %w", baqylau.Errorf(baqylau.ENOTFOUND, "no log entry has receipt %q", receipt))
 }
 
 // LedgerEntries returns up to limit entries from index from, in order.

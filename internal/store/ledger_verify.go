@@ -135,7 +135,9 @@ func (db *DB) verifyTree(ctx context.Context, rep *ledger.CheckReport) error {
 func (db *DB) verifyNodes(ctx context.Context, made []ledger.Node, rep *ledger.CheckReport) error {
 	byLevel := map[uint][]ledger.Node{}
 	for _, n := range made {
-		byLevel[n.Level] = append(byLevel[n.Level], n)
+		if n.Level >= storedLevel {
+			byLevel[n.Level] = append(byLevel[n.Level], n)
+		}
 	}
 	for level, want := range byLevel {
 		first, last := want[0].Index, want[len(want)-1].Index

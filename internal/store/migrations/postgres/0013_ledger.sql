@@ -23,13 +23,14 @@ CREATE TABLE ledger_entries (
 	salt         BYTEA NOT NULL,
 	private_hash BYTEA NOT NULL,
 	leaf_hash    BYTEA NOT NULL,
-	receipt      TEXT, -- of reports and incidents, to find an observer's entry
+	receipt_key  BIGINT, -- the receipt's first 8 bytes, of reports and incidents (store.receiptKey)
 	UNIQUE (kind, ref)
 );
-CREATE INDEX ledger_entries_receipt ON ledger_entries (receipt) WHERE receipt IS NOT NULL;
+CREATE INDEX ledger_entries_receipt ON ledger_entries (receipt_key) WHERE receipt_key IS NOT NULL;
 
--- The roots of the tree's perfect subtrees above the leaves (level >= 1),
--- so that a proof reads O(log n) rows.
+-- The roots of the tree's perfect subtrees from level 4 up (those below
+-- are recomputed from at most 8 leaves), so that a proof reads O(log n)
+-- rows.
 CREATE TABLE ledger_nodes (
 	level INTEGER NOT NULL,
 	idx   BIGINT NOT NULL,
