@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -51,11 +53,14 @@ type DecisionPublic struct {
 	DecidedAt   time.Time `json:"decided_at"`
 }
 
-// StatementPublic is a published statement's entry: all of it is public.
+// StatementPublic is a statement's entry: the SHA-256 of its content.
+// The content itself is not in the log: a mission's statement is stored
+// before its release time (docs/missions.md) and must not leak through
+// the export; once it is published anyone can hash it and compare
+// (StatementContentHash). Its publication time is not in the leaf
+// either: announcing the results moves a waiting statement's time.
 type StatementPublic struct {
-	Title       map[string]string `json:"title"`
-	Body        map[string]string `json:"body"`
-	PublishedAt time.Time         `json:"published_at"`
+	Content string `json:"content_sha256"`
 }
 
 // canonical marshals v as compact JSON without HTML escaping, keys of
@@ -174,10 +179,16 @@ var publicKeysN atomic.Int64
 
 const maxPublicKeys = 10_000
 
-// StatementEntry returns the entry of a published statement; it has no
+// StatementContentHash is the hex SHA-256 of the canonical JSON of a
+// statement's titles and bodies, {"body":{"en","kk","ru"},"title":{...}}.
+func StatementContentHash(s publish.Statement) string {
+	text := func(t publish.Text) map[string]string { return map[string]string{"kk": t.KK, "ru": t.RU, "en": t.EN} }
+	sum := sha256.Sum256(canonical(map[string]map[string]string{"title": text(s.Title), "body": text(s.Body)}))
+	return hex.EncodeToString(sum[:])
+}
+
+// StatementEntry returns the entry of a stored statement; it has no
 // private part (its hash is that of the salt alone).
 func StatementEntry(s publish.Statement, salt []byte) Entry {
-	text := func(t publish.Text) map[string]string { return map[string]string{"kk": t.KK, "ru": t.RU, "en": t.EN} }
-	public := canonical(StatementPublic{Title: text(s.Title), Body: text(s.Body), PublishedAt: report.ReceiptTime(s.PublishedAt)})
-	return entry(KindStatement, s.ID, public, nil, salt)
+	return entry(KindStatement, s.ID, canonical(StatementPublic{Content: StatementContentHash(s)}), nil, salt)
 }

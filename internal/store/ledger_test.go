@@ -101,6 +101,10 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 			if err != nil || entry.Kind != ledger.KindReport || entry.Ref != acks[0].ID {
 				t.Fatalf("entry of receipt = %+v, %v", entry, err)
 			}
+			if st, err := db.LedgerEntry(ctx, 6); err != nil || st.Kind != ledger.KindStatement || strings.Contains(string(st.Public), "Calm") ||
+				!strings.Contains(string(st.Public), ledger.StatementContentHash(publish.Statement{Title: publish.Text{EN: "Statement"}, Body: publish.Text{EN: "Calm."}})) {
+				t.Errorf("statement entry = %s, %v; want only its content hash", st.Public, err)
+			}
 			if strings.Contains(string(entry.Public), "c-1") {
 				t.Errorf("the public part shows the client id: %s", entry.Public)
 			}
@@ -131,6 +135,13 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 			rep, err := db.VerifyLedger(ctx)
 			if err != nil || len(rep.Findings) != 0 || rep.Size != 8 || rep.Heads != 2 {
 				t.Fatalf("clean check = %+v, %v", rep, err)
+			}
+
+			// A statement's release time may move (a mission's statement
+			// waits for the results): not a change of what was logged.
+			mustExec(t, raw, fmt.Sprintf(`UPDATE statements SET published_at = '2030-01-01T00:00:00.000000Z' WHERE id = %d`, st.ID))
+			if rep, err := db.VerifyLedger(ctx); err != nil || len(rep.Findings) != 0 {
+				t.Fatalf("after a release time moved: %+v, %v", rep, err)
 			}
 
 			// Changes by direct SQL are found and named.
