@@ -200,3 +200,17 @@ func TestVerifyCommands(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultLedgerKey(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"baqylau.db":                            "baqylau-ledger.key",
+		"/var/lib/baqylau/x.db":                 "/var/lib/baqylau/baqylau-ledger.key",
+		"/var/lib/baqylau/x.db?_pragma=foo(1)":  "/var/lib/baqylau/baqylau-ledger.key",
+		"postgres://u@db.example.org/baqylau":   "baqylau-ledger.key",
+		"postgresql://u@db.example.org/baqylau": "baqylau-ledger.key",
+	} {
+		if got := defaultLedgerKey(dsn); got != want {
+			t.Errorf("defaultLedgerKey(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}

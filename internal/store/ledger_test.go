@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -306,4 +307,35 @@ func TestLedgerProofsFromStoredNodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKeepSigning runs the background signer of `serve` on a real
+// database: a head is signed at once, and again once the log grows.
+func TestKeepSigning(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := reportFixture(t, db)
+		sctx, cancel := context.WithCancel(ctx)
+		done := ledger.KeepSigning(sctx, db, testSigner(t), 5*time.Millisecond, time.Hour, slog.New(slog.DiscardHandler))
+		waitHead := func(size uint64) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				if h, err := db.LatestTreeHead(ctx); err == nil && h.Size == size {
+					return
+				}
+			}
+			t.Fatalf("no tree head of size %d was signed", size)
+		}
+		waitHead(0)
+		if _, err := db.SaveReports(ctx, []report.Report{turnoutReport(e.ID, "k-1", "A-001", time.Now(), 1)}); err != nil {
+			t.Fatal(err)
+		}
+		waitHead(1)
+		cancel()
+		<-done
+		heads, err := db.TreeHeads(ctx)
+		if err != nil || len(heads) != 2 {
+			t.Errorf("heads = %d, %v; want one per size (an unchanged log is not signed again within maxAge)", len(heads), err)
+		}
+	})
 }
