@@ -9,6 +9,9 @@ const (
 	ProblemLeaf     = "leaf"       // the stored leaf differs from its stored parts
 	ProblemTree     = "tree"       // the tree does not match a signed tree head or the head row
 	ProblemNotInLog = "not_in_log" // a row without a leaf
+	// ProblemErased is not a fault: personal text of the row was erased
+	// on request, so only its public part can be checked.
+	ProblemErased = "erased"
 )
 
 // Finding is one thing an operator's check found wrong, naming the entry
@@ -29,6 +32,17 @@ func (f Finding) String() string {
 		return fmt.Sprintf("%s %d: %s: %s", f.Kind, f.Ref, f.Problem, f.Detail)
 	}
 	return fmt.Sprintf("entry %d (%s %d): %s: %s", f.Index, f.Kind, f.Ref, f.Problem, f.Detail)
+}
+
+// Faults returns the findings that are faults (all but erasures).
+func (r CheckReport) Faults() []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Problem != ProblemErased {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // CheckReport is what an operator's check of the database found.

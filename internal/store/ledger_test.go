@@ -53,7 +53,7 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			db, raw := openRaw(t, engine)
 			signer := testSigner(t)
-			incidents, staff, _ := triageFixture(t, db)
+			incidents, staff, observer := triageFixture(t, db)
 			var e int64
 			if err := raw.QueryRow("SELECT election_id FROM incidents WHERE id = " + fmt.Sprint(incidents[0])).Scan(&e); err != nil {
 				t.Fatal(err)
@@ -65,7 +65,7 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 				t.Fatal(err)
 			}
 			c, _ := db.Case(ctx, incidents[0])
-			ch, err := triage.Decide(c, triage.Decision{Action: triage.AdviseObserver, Note: "call back", Message: "Сообщите номер", By: staff}, 0, nil, time.Now())
+			ch, err := triage.Decide(c, triage.Decision{Action: triage.AdviseObserver, Note: "call Айгүл back", Message: "Сообщите номер", By: staff}, 0, nil, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,6 +145,16 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 				t.Fatalf("after a release time moved: %+v, %v", rep, err)
 			}
 
+			// Erasing a person's data on request changes private text:
+			// named as erased, not as a fault.
+			if _, err := db.ErasePerson(ctx, observer, "test"); err != nil {
+				t.Fatal(err)
+			}
+			rep, err = db.VerifyLedger(ctx)
+			if err != nil || len(rep.Faults()) != 0 || !hasProblem(rep, ledger.ProblemErased) {
+				t.Fatalf("after an erasure: %+v, %v", rep, err)
+			}
+
 			// Changes by direct SQL are found and named.
 			mustExec(t, raw, fmt.Sprintf(`UPDATE reports SET answers = '{"ballots_cast":999}' WHERE id = %d`, acks[1].ID))
 			mustExec(t, raw, fmt.Sprintf(`UPDATE incidents SET description = 'edited' WHERE id = %d`, incidents[1]))
@@ -160,6 +170,9 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 			}
 			for _, f := range rep.Findings {
 				k := fmt.Sprintf("%s %d %s", f.Kind, f.Ref, f.Problem)
+				if f.Problem == ledger.ProblemErased {
+					continue
+				}
 				if _, ok := want[k]; !ok {
 					t.Errorf("unexpected finding %s", f)
 				}

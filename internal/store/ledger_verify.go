@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/baqylau/baqylau/internal/ledger"
+	"github.com/baqylau/baqylau/internal/people"
 	"github.com/baqylau/baqylau/internal/triage"
 )
 
@@ -162,8 +163,26 @@ func (db *DB) verifyNodes(ctx context.Context, made []ledger.Node, rep *ledger.C
 	return nil
 }
 
+// recomputed is an entry recomputed from its row; erased says the row's
+// text was erased (people.ErasedMark), legitimately changing its private
+// part.
+type recomputed struct {
+	entry  ledger.Entry
+	erased bool
+}
+
 // entryOf recomputes the entries of rows of kind by id with their salts.
-type entryOf func(ctx context.Context, ids []int64, salts map[int64][]byte) (map[int64]ledger.Entry, error)
+type entryOf func(ctx context.Context, ids []int64, salts map[int64][]byte) (map[int64]recomputed, error)
+
+// hasMark says whether any of texts carries the erasure mark.
+func hasMark(texts ...string) bool {
+	for _, t := range texts {
+		if strings.Contains(t, people.ErasedMark) {
+			return true
+		}
+	}
+	return false
+}
 
 // verifyRows recomputes each entry of kind from its row.
 func (db *DB) verifyRows(ctx context.Context, kind ledger.Kind, rep *ledger.CheckReport) error {
@@ -198,19 +217,21 @@ func (db *DB) verifyRows(ctx context.Context, kind ledger.Kind, rep *ledger.Chec
 		}
 		for _, s := range list {
 			f := ledger.Finding{Index: uint64(s.idx), Kind: kind, Ref: s.ref}
-			e, ok := got[s.ref]
+			rc, ok := got[s.ref]
+			e := rc.entry
 			switch {
 			case !ok:
 				f.Problem, f.Detail = ledger.ProblemDeleted, fmt.Sprintf("the %s row is gone", kind)
-			case !bytes.Equal(e.LeafHash(), s.leaf):
-				f.Problem = ledger.ProblemChanged
-				if string(e.Public) != s.public {
-					f.Detail = fmt.Sprintf("public part was %s, is now %s", s.public, e.Public)
-				} else {
-					f.Detail = "a private field changed (who, when exactly, free text or flags)"
-				}
-			default:
+			case bytes.Equal(e.LeafHash(), s.leaf):
 				continue
+			case string(e.Public) != s.public:
+				f.Problem, f.Detail = ledger.ProblemChanged, fmt.Sprintf("public part was %s, is now %s", s.public, e.Public)
+			case rc.erased:
+				// `baqylau erase` replaced personal text with the mark: the
+				// public part still holds, the private one cannot.
+				f.Problem, f.Detail = ledger.ProblemErased, "personal text was erased (baqylau erase); the public part is unchanged"
+			default:
+				f.Problem, f.Detail = ledger.ProblemChanged, "a private field changed (who, when exactly, free text or flags)"
 			}
 			rep.Findings = append(rep.Findings, f)
 		}
@@ -228,8 +249,8 @@ func (db *DB) entryFunc(kind ledger.Kind) entryOf {
 		}
 		return " WHERE id IN (" + strings.Join(ph, ",") + ")", args
 	}
-	return func(ctx context.Context, ids []int64, salts map[int64][]byte) (map[int64]ledger.Entry, error) {
-		out := map[int64]ledger.Entry{}
+	return func(ctx context.Context, ids []int64, salts map[int64][]byte) (map[int64]recomputed, error) {
+		out := map[int64]recomputed{}
 		where, args := in(ids)
 		var err error
 		switch kind {
@@ -240,13 +261,17 @@ func (db *DB) entryFunc(kind ledger.Kind) entryOf {
 					return false, err
 				}
 				e, err := ledger.ReportEntry(r, salts[r.ID])
-				out[r.ID] = e
+				var texts []string
+				for _, v := range r.Answers {
+					texts = append(texts, string(v))
+				}
+				out[r.ID] = recomputed{e, hasMark(texts...)}
 				return true, err
 			}, reportSelect+where, args...)
 		case ledger.KindIncident:
 			_, err = queryAll(ctx, c, func(sc rowScanner) (bool, error) {
 				i, err := scanIncident(sc)
-				out[i.ID] = ledger.IncidentEntry(i, salts[i.ID])
+				out[i.ID] = recomputed{ledger.IncidentEntry(i, salts[i.ID]), hasMark(i.Description)}
 				return true, err
 			}, incidentSelect+where, args...)
 		case ledger.KindDecision:
@@ -256,13 +281,13 @@ func (db *DB) entryFunc(kind ledger.Kind) entryOf {
 				var dup sql.NullInt64
 				err := sc.Scan(&d.ID, &d.IncidentID, &action, &d.Note, &d.Message, &dup, &d.By, timeScan{&d.At})
 				d.Action, d.DuplicateOf = triage.Action(action), dup.Int64
-				out[d.ID] = ledger.DecisionEntry(d, salts[d.ID])
+				out[d.ID] = recomputed{ledger.DecisionEntry(d, salts[d.ID]), hasMark(d.Note, d.Message)}
 				return true, err
 			}, "SELECT id, incident_id, action, note, message, duplicate_of, decided_by, decided_at FROM incident_decisions"+where, args...)
 		case ledger.KindStatement:
 			_, err = queryAll(ctx, c, func(sc rowScanner) (bool, error) {
 				s, err := scanStatement(sc)
-				out[s.ID] = ledger.StatementEntry(s, salts[s.ID])
+				out[s.ID] = recomputed{ledger.StatementEntry(s, salts[s.ID]), false}
 				return true, err
 			}, "SELECT "+statementCols+" FROM statements"+where, args...)
 		default:
