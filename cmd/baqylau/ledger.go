@@ -26,9 +26,9 @@ func defaultLedgerKey(dsn string) string {
 }
 
 // startLedger loads (or on first start creates) the signing key and signs
-// tree heads in the background until ctx ends; wait for the channel
-// before closing db.
-func (e env) startLedger(ctx context.Context, db *store.DB, dsn, keyPath string, log *slog.Logger) (<-chan struct{}, error) {
+// tree heads in the background until ctx ends or stop is called; stop
+// waits for the signer, so call it before closing db.
+func (e env) startLedger(ctx context.Context, db *store.DB, dsn, keyPath string, log *slog.Logger) (stop func(), err error) {
 	if keyPath == "" {
 		keyPath = defaultLedgerKey(dsn)
 	}
@@ -42,5 +42,7 @@ func (e env) startLedger(ctx context.Context, db *store.DB, dsn, keyPath string,
 		fmt.Fprintf(e.stdout, "Created the log signing key %s (keep it safe, outside the database; see docs/ledger.md)\n", keyPath)
 	}
 	fmt.Fprintf(e.stdout, "Signing the log with key %s, public key %x\n", pub.ID, []byte(pub.Key))
-	return ledger.KeepSigning(ctx, db, s, ledger.DefaultSignEvery, ledger.DefaultMaxAge, log), nil
+	ctx, cancel := context.WithCancel(ctx)
+	done := ledger.KeepSigning(ctx, db, s, ledger.DefaultSignEvery, ledger.DefaultMaxAge, log)
+	return func() { cancel(); <-done }, nil
 }

@@ -52,11 +52,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	signing, err := e.startLedger(ctx, db, *dsn, *ledgerKey, log) // tamper-evident log (ledger.go)
+	stopSigning, err := e.startLedger(ctx, db, *dsn, *ledgerKey, log) // tamper-evident log (ledger.go)
 	if err != nil {
 		return err
 	}
-	defer func() { <-signing }()
+	defer stopSigning()
 	if *withDemo {
 		if err := e.loadDemo(ctx, db); err != nil {
 			return err
