@@ -154,6 +154,12 @@ func TestLedgerRecordsAndProves(t *testing.T) {
 			if err != nil || len(rep.Faults()) != 0 || !hasProblem(rep, ledger.ProblemErased) {
 				t.Fatalf("after an erasure: %+v, %v", rep, err)
 			}
+			// The erased entry's salt is forgotten: its hash can no longer
+			// be tested against guesses of the erased text.
+			var saltLen int
+			if err := raw.QueryRow(fmt.Sprintf("SELECT length(salt) FROM ledger_entries WHERE kind = 'decision' AND ref = %d", ch.Decision.ID)).Scan(&saltLen); err != nil || saltLen != 0 {
+				t.Errorf("salt of the erased decision: %d bytes, %v", saltLen, err)
+			}
 
 			// Changes by direct SQL are found and named.
 			mustExec(t, raw, fmt.Sprintf(`UPDATE reports SET answers = '{"ballots_cast":999}' WHERE id = %d`, acks[1].ID))

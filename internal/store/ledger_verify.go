@@ -321,3 +321,21 @@ func (db *DB) verifyUnlogged(ctx context.Context, rep *ledger.CheckReport) error
 	}
 	return nil
 }
+
+// shredErasedSalts forgets the salts of the log entries whose rows carry
+// the erasure mark, in the erasure's transaction: without its salt the
+// private hash of erased text cannot be tested against guesses. The
+// operator's check then reports those entries as erased (their public part
+// is still checked). It scans the rows for the mark: erasure is rare and
+// done after the election.
+func (db *DB) shredErasedSalts(ctx context.Context, c conn) error {
+	mark := "%" + likeEscape(people.ErasedMark) + "%"
+	_, err := c.exec(ctx, `UPDATE ledger_entries SET salt = substr(salt, 1, 0) WHERE length(salt) > 0 AND (
+		(kind = 'incident' AND ref IN (SELECT id FROM incidents WHERE description LIKE $1 ESCAPE '\')) OR
+		(kind = 'decision' AND ref IN (SELECT id FROM incident_decisions WHERE note LIKE $1 ESCAPE '\' OR message LIKE $1 ESCAPE '\')) OR
+		(kind = 'report' AND ref IN (SELECT id FROM reports WHERE answers LIKE $1 ESCAPE '\')))`, mark)
+	if err != nil {
+		return fmt.Errorf("log: shred salts of erased entries: %w", err)
+	}
+	return nil
+}
