@@ -36,6 +36,7 @@ Usage:
   baqylau backup [--db ...] FILE
   baqylau restore [--force] [--db TARGET] FILE
   baqylau erase (--person ID|NUMBER|EMAIL | --election ID --older-than 180d | --log) [--by WHO] [--db ...]
+  baqylau verify receipt|log|figures ... | baqylau verify --db ...   (see docs/ledger.md)
 
 --db defaults to $BAQYLAU_DB or baqylau.db (SQLite); --addr to $BAQYLAU_ADDR
 or 127.0.0.1:8080. Roles: admin, coordinator, regional_coordinator, lawyer,
@@ -92,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.importObservers(ctx, rest[1:])
 	case cmd == "quickcount" && sub == "redraw":
 		return e.quickcountRedraw(ctx, rest[1:])
+	case cmd == "verify":
+		return e.verify(ctx, rest)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -20,6 +20,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("BAQYLAU_ADDR", "127.0.0.1:8080"), "address to listen on (env BAQYLAU_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demo election and a demo administrator first")
 	publicURL := fs.String("public-url", os.Getenv("BAQYLAU_PUBLIC_URL"), "address users reach this server at, for sign-in links and badge QR codes (env BAQYLAU_PUBLIC_URL)")
+	ledgerKey := fs.String("ledger-key", os.Getenv("BAQYLAU_LEDGER_KEY"), "the log's Ed25519 signing key file, created 0600 on first start (env BAQYLAU_LEDGER_KEY; default baqylau-ledger.key next to the SQLite file or in the working directory)")
 	telegramBot := fs.String("telegram-bot", os.Getenv("BAQYLAU_TELEGRAM_BOT"), "the Telegram bot's username, for the link that connects an observer's chat (env BAQYLAU_TELEGRAM_BOT; the token and webhook secret come from BAQYLAU_TELEGRAM_TOKEN and BAQYLAU_TELEGRAM_SECRET, the Twilio auth token from BAQYLAU_TWILIO_AUTH_TOKEN)")
 	ops := addOpsFlags(fs)
 	if err := parse(fs, args); err != nil {
@@ -51,6 +52,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	stopSigning, err := e.startLedger(ctx, db, *dsn, *ledgerKey, log) // tamper-evident log (ledger.go)
+	if err != nil {
+		return err
+	}
+	defer stopSigning()
 	if *withDemo {
 		if err := e.loadDemo(ctx, db); err != nil {
 			return err

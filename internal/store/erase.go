@@ -396,6 +396,9 @@ func scrubTable(ctx context.Context, c conn, table string, cols []string, m *peo
 }
 
 func (db *DB) recordErasure(ctx context.Context, c conn, e *people.Erasure) error {
+	if err := db.shredErasedSalts(ctx, c); err != nil { // tamper-evident log (ledger_verify.go)
+		return err
+	}
 	counts, err := json.Marshal(e.Counts)
 	if err != nil {
 		return err

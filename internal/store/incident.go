@@ -78,7 +78,10 @@ func (db *DB) SaveIncidents(ctx context.Context, batch []report.IncidentReport) 
 				string(in.Severity), in.Description, string(in.Status), nullID(in.ObserverID), nullID(in.EnteredBy),
 				string(in.Channel), db.timeArg(in.ObservedAt), db.timeArg(rec), flags, receipt})
 		}
-		return insertIdempotent(ctx, c, "incidents", incidentCols, rows, ids, first, acks)
+		if err := insertIdempotent(ctx, c, "incidents", incidentCols, rows, ids, first, acks); err != nil {
+			return err
+		}
+		return db.logIncidents(ctx, c, acks) // tamper-evident log (ledger.go)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: save %d incidents: %w", len(batch), err)

@@ -275,9 +275,13 @@ func (db *DB) PublishMinutes(ctx context.Context, meetingID int64, s *publish.St
 }
 
 func insertPressStatement(ctx context.Context, db *DB, c conn, s *publish.Statement) error {
-	return c.queryRow(ctx, `INSERT INTO statements (title_kk, title_ru, title_en, body_kk, body_ru, body_en, published_at)
+	err := c.queryRow(ctx, `INSERT INTO statements (title_kk, title_ru, title_en, body_kk, body_ru, body_en, published_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, s.Title.KK, s.Title.RU, s.Title.EN,
 		s.Body.KK, s.Body.RU, s.Body.EN, db.timeArg(s.PublishedAt)).Scan(&s.ID)
+	if err != nil {
+		return err
+	}
+	return db.logStatement(ctx, c, *s) // tamper-evident log (ledger.go)
 }
 
 // Principles

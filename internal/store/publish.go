@@ -75,9 +75,15 @@ func (db *DB) CreateStatement(ctx context.Context, s *publish.Statement) error {
 		add.PublishedAt = time.Now()
 	}
 	add.PublishedAt = normTime(add.PublishedAt)
-	err := db.writer().queryRow(ctx, `INSERT INTO statements (title_kk, title_ru, title_en, body_kk, body_ru, body_en, published_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, add.Title.KK, add.Title.RU, add.Title.EN,
-		add.Body.KK, add.Body.RU, add.Body.EN, db.timeArg(add.PublishedAt)).Scan(&add.ID)
+	err := db.inTx(ctx, func(c conn) error {
+		err := c.queryRow(ctx, `INSERT INTO statements (title_kk, title_ru, title_en, body_kk, body_ru, body_en, published_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, add.Title.KK, add.Title.RU, add.Title.EN,
+			add.Body.KK, add.Body.RU, add.Body.EN, db.timeArg(add.PublishedAt)).Scan(&add.ID)
+		if err != nil {
+			return err
+		}
+		return db.logStatement(ctx, c, add) // tamper-evident log (ledger.go)
+	})
 	if err != nil {
 		return fmt.Errorf("store: create statement: %w", err)
 	}

@@ -69,6 +69,9 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		if err := insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks); err != nil {
 			return err
 		}
+		if err := db.logReports(ctx, c, batch, acks, received); err != nil { // tamper-evident log (ledger.go)
+			return err
+		}
 		return db.tallyReports(ctx, c, batch, acks) // turnout sums, in the same transaction (tally.go)
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -42,6 +43,8 @@ type DB struct {
 	// for the hot path of ingestion: SQLite otherwise parses every INSERT
 	// anew. (pgx caches prepared statements by itself.)
 	stmts sync.Map
+	// noLedger turns the tamper-evident log off (SetLedger, ledger.go).
+	noLedger atomic.Bool
 }
 
 // Open opens the database named by dsn and brings its schema up to date. A
@@ -282,7 +285,7 @@ func (db *DB) prepareHot(ctx context.Context) error {
 		}
 		db.stmts.Store(q, stmt)
 	}
-	return nil
+	return db.prepareLedger(ctx) // the log's INSERTs (ledger.go)
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -195,6 +195,9 @@ func (db *DB) Apply(ctx context.Context, ch *triage.Change) error {
 				return fmt.Errorf("observer message: %w", err)
 			}
 		}
+		if err := db.logDecision(ctx, c, ch.Before.ID, ch.Decision, decisionID, at); err != nil { // tamper-evident log (ledger.go)
+			return err
+		}
 		return db.audit(ctx, c, ch.Before.ID, ch.By, ch.Action, before, afterJSON, at)
 	})
 	if errors.Is(err, errStale) {

@@ -139,6 +139,9 @@ type observeSent struct {
 	// the observer sees the outcome and any advice sent back.
 	HQStatus string
 	Advice   []string
+
+	// FullReceipt links to the log's inclusion check (ledger.go).
+	FullReceipt string
 }
 
 // observeForms are the forms in the order of election day.
@@ -170,7 +173,7 @@ func (s *Server) showObserveStation(w http.ResponseWriter, r *http.Request) {
 		}
 		f, _ := s.submit.Form(rep.Form)
 		d.Sent = append(d.Sent, observeSent{Title: f.Title.In(pr.Lang), At: rep.ObservedAt.In(p.Zone), Summary: reportSummary(pr, p.Election, rep),
-			Receipt: shortReceipt(rep.Receipt), Flags: flagWords(pr, rep.Flags)})
+			Receipt: shortReceipt(rep.Receipt), FullReceipt: rep.Receipt, Flags: flagWords(pr, rep.Flags)})
 	}
 	incs, _, err := s.cfg.Reports.Incidents(ctx, report.IncidentQuery{ElectionID: p.Election.ID, Station: p.Station.Code, Limit: 500})
 	if err != nil {
@@ -193,7 +196,7 @@ func (s *Server) showObserveStation(w http.ResponseWriter, r *http.Request) {
 		}
 		summary += " · " + inc.Severity.Label().In(pr.Lang)
 		sent := observeSent{Title: incForm.Title.In(pr.Lang), At: inc.ObservedAt.In(p.Zone), Summary: summary,
-			Receipt: shortReceipt(inc.Receipt), Flags: flagWords(pr, inc.Flags), IncidentID: inc.ID, Photos: len(ev),
+			Receipt: shortReceipt(inc.Receipt), FullReceipt: inc.Receipt, Flags: flagWords(pr, inc.Flags), IncidentID: inc.ID, Photos: len(ev),
 			HQStatus: pr.T("hq.status." + string(inc.Status))}
 		if ts, err := s.triageStore(); err == nil {
 			msgs, err := ts.ObserverMessages(ctx, inc.ID)

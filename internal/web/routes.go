@@ -50,6 +50,7 @@ func (s *Server) routes() []route {
 		s.quickcountRoutes(),
 		s.missionRoutes(),
 		s.opsRoutes(),
+		s.ledgerRoutes(),
 	} {
 		all = append(all, area...)
 	}
