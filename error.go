@@ -15,6 +15,7 @@ const (
 	ECONFLICT     = "conflict"     // the request clashes with existing data
 	EUNAUTHORIZED = "unauthorized" // the caller is not signed in
 	EFORBIDDEN    = "forbidden"    // the caller's role may not do this
+	ETOOMANY      = "too_many"     // the caller must wait before trying again
 	EINTERNAL     = "internal"     // anything else; never shown in detail
 )
 

@@ -200,8 +200,16 @@ func (s *Server) observerPINSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	if blocked, wait := s.signins.blocked(r, time.Now()); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		s.pageError(w, r, baqylau.Errorf(baqylau.ETOOMANY, "too many failed sign-ins from your address: try again in %d seconds", int(wait.Seconds())))
+		return
+	}
 	v, err := s.verification(ctx, r.PathValue("token"))
 	if err != nil {
+		if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
+			s.signins.fail(r, time.Now()) // guessing badge tokens
+		}
 		s.pageError(w, r, err)
 		return
 	}
@@ -238,6 +246,7 @@ func (s *Server) observerPINSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
+		s.signins.fail(r, time.Now())
 		fail(http.StatusUnauthorized, "verify.signin.failed")
 		return
 	}

@@ -244,6 +244,8 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case baqylau.EFORBIDDEN:
 		return http.StatusForbidden
+	case baqylau.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,12 +38,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, next := r.PostForm.Get("email"), localPath(r.PostForm.Get("next"))
+	if blocked, wait := s.signins.blocked(r, time.Now()); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		v := s.newView(r, "login.title", loginData{Email: email, Next: next})
+		v.Data = loginData{Email: email, Next: next, Error: v.T("login.throttled")}
+		s.render(w, r, http.StatusTooManyRequests, "login", v)
+		return
+	}
 	u, err := auth.Authenticate(r.Context(), s.cfg.Users, email, r.PostForm.Get("password"))
 	if err != nil {
 		if baqylau.ErrorCode(err) != baqylau.EUNAUTHORIZED {
 			s.pageError(w, r, err)
 			return
 		}
+		s.signins.fail(r, time.Now())
 		v := s.newView(r, "login.title", loginData{Email: email, Next: next})
 		v.Data = loginData{Email: email, Next: next, Error: v.T("login.failed")}
 		s.render(w, r, http.StatusUnauthorized, "login", v)
