@@ -302,6 +302,8 @@ type ledgerPage struct {
 	Receipt string
 	Check   *inclusionAnswer
 	Error   string
+	// Server is this server's address, for the verify commands shown.
+	Server string
 }
 
 // showLedger shows the latest signed tree head, the keys, and, given
@@ -313,7 +315,7 @@ func (l *ledgerAPI) showLedger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var d ledgerPage
+	d := ledgerPage{Server: l.s.baseURL(r)}
 	if h, err := st.LatestTreeHead(ctx); err == nil {
 		d.Head = &h
 	} else if baqylau.ErrorCode(err) != baqylau.ENOTFOUND {
