@@ -104,7 +104,11 @@ func Election() election.Election {
 		Date:     day,
 		TimeZone: election.DefaultTimeZone,
 		Contests: []election.Contest{
-			{Name: "Mazhilis: party lists (69 seats)"},
+			// The seven parties that stood in 2023 and the ballot's
+			// "against all" line, so that the demo day has count
+			// protocols for results, the quick count and forensics.
+			{Name: "Mazhilis: party lists (69 seats)", Options: []string{"AMANAT", "Auyl", "Respublica", "Ak Zhol",
+				"People's Party of Kazakhstan", "National Social Democratic Party", "Baytaq", "Against all"}},
 			{Name: "Mazhilis: single-member districts (29 seats)"},
 		},
 	}
