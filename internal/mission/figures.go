@@ -20,8 +20,10 @@ type Figure struct {
 	Params map[string]string `json:"params"`
 	// Values holds the value in each language where it names things
 	// (incident categories, regions); Value is then the codes.
-	Values     map[string]string `json:"values,omitempty"`
-	Basis      string            `json:"basis"`
+	Values map[string]string `json:"values,omitempty"`
+	Basis  string            `json:"basis"`
+	// Bases holds the basis in each language (Basis is the English).
+	Bases      map[string]string `json:"bases,omitempty"`
 	ComputedAt time.Time         `json:"computed_at"`
 	// Query is the API request that gives the same figure.
 	Query string `json:"query"`
@@ -33,6 +35,64 @@ func (f Figure) In(lang string) string {
 		return v
 	}
 	return f.Value
+}
+
+// BasisIn is what the figure was computed from, in a language.
+func (f Figure) BasisIn(lang string) string {
+	if b, ok := f.Bases[lang]; ok {
+		return b
+	}
+	return f.Basis
+}
+
+// bases are the sentences saying what each figure counts, in kk, ru and
+// en; %[1]d… are the numbers the figure's fig call passes.
+var bases = map[string]map[string]string{
+	"stations_observed": {
+		"en": "stations with at least one report by the mission's members, of %[1]d stations",
+		"ru": "участки хотя бы с одним сообщением членов миссии, из %[1]d участков",
+		"kk": "миссия мүшелерінің кемінде бір хабарламасы бар учаскелер, барлығы %[1]d учаскенің",
+	},
+	"stations_observed_share": {
+		"en": "%[1]d stations observed / %[2]d stations of the election",
+		"ru": "%[1]d участков под наблюдением / %[2]d участков выборов",
+		"kk": "бақыланған %[1]d учаске / сайлаудың %[2]d учаскесі",
+	},
+	"stations_total": {
+		"en": "stations of the election",
+		"ru": "участки выборов",
+		"kk": "сайлау учаскелері",
+	},
+	"incidents_total": {
+		"en": "incidents reported by the mission's members",
+		"ru": "нарушения, о которых сообщили члены миссии",
+		"kk": "миссия мүшелері хабарлаған бұзушылықтар",
+	},
+	"incidents_by_category": {
+		"en": "incidents reported by the mission's members, by category",
+		"ru": "нарушения, о которых сообщили члены миссии, по видам",
+		"kk": "миссия мүшелері хабарлаған бұзушылықтар, түрлері бойынша",
+	},
+	"incidents_by_region": {
+		"en": "incidents reported by the mission's members, by region",
+		"ru": "нарушения, о которых сообщили члены миссии, по регионам",
+		"kk": "миссия мүшелері хабарлаған бұзушылықтар, өңірлер бойынша",
+	},
+	"coverage_home": {
+		"en": "stations in Kazakhstan with a member assigned / stations in Kazakhstan",
+		"ru": "участки в Казахстане, куда направлен член миссии / участки в Казахстане",
+		"kk": "миссия мүшесі жіберілген Қазақстандағы учаскелер / Қазақстандағы учаскелер",
+	},
+	"coverage_abroad": {
+		"en": "stations abroad with a member assigned / stations abroad",
+		"ru": "участки за рубежом, куда направлен член миссии / участки за рубежом",
+		"kk": "миссия мүшесі жіберілген шетелдегі учаскелер / шетелдегі учаскелер",
+	},
+	"turnout_observed": {
+		"en": "%[1]d ballots cast / %[2]d registered voters at %[3]d observed stations reporting a count (latest by observed_at)",
+		"ru": "%[1]d бюллетеней в урнах / %[2]d избирателей в списках на %[3]d участках под наблюдением, сообщивших число (последнее по времени наблюдения)",
+		"kk": "жәшіктегі %[1]d бюллетень / тізімдегі %[2]d сайлаушы, саны хабарланған бақыланған %[3]d учаскеде (бақылау уақыты бойынша соңғысы)",
+	},
 }
 
 // FigureNames lists the figures a statement may use as {{name}}.
@@ -76,27 +136,24 @@ func (c Counts) Figures() []Figure {
 	for _, n := range c.IncidentsByCategory {
 		incidents += n
 	}
-	fig := func(name, value, basis string) Figure {
-		return Figure{Name: name, Value: value, Params: params, Basis: basis, ComputedAt: c.At, Query: q + "#" + name}
+	fig := func(name, value string, args ...any) Figure {
+		f := Figure{Name: name, Value: value, Params: params, ComputedAt: c.At, Query: q + "#" + name, Bases: map[string]string{}}
+		for lang, text := range bases[name] {
+			f.Bases[lang] = fmt.Sprintf(text, args...)
+		}
+		f.Basis = f.Bases["en"]
+		return f
 	}
 	return []Figure{
-		fig("stations_observed", strconv.Itoa(c.StationsObserved),
-			fmt.Sprintf("stations with at least one report by the mission's members, of %d stations", c.StationsTotal)),
-		fig("stations_observed_share", percent(int64(c.StationsObserved), int64(c.StationsTotal)),
-			fmt.Sprintf("%d stations observed / %d stations of the election", c.StationsObserved, c.StationsTotal)),
-		fig("stations_total", strconv.Itoa(c.StationsTotal), "stations of the election"),
-		fig("incidents_total", strconv.Itoa(incidents), "incidents reported by the mission's members"),
-		named(fig("incidents_by_category", breakdown(c.IncidentsByCategory, nil), "incidents reported by the mission's members, by category"),
-			c.IncidentsByCategory, categoryName),
-		named(fig("incidents_by_region", breakdown(c.IncidentsByRegion, nil), "incidents reported by the mission's members, by region"),
-			c.IncidentsByRegion, regionName),
-		fig("coverage_home", fmt.Sprintf("%d / %d", c.CoveredHome, c.StationsHome),
-			"stations in Kazakhstan with a member assigned / stations in Kazakhstan"),
-		fig("coverage_abroad", fmt.Sprintf("%d / %d", c.CoveredAbroad, c.StationsAbroad),
-			"stations abroad with a member assigned / stations abroad"),
-		fig("turnout_observed", percent(c.BallotsCast, c.RegisteredVoters),
-			fmt.Sprintf("%d ballots cast / %d registered voters at %d observed stations reporting a count (latest by observed_at)",
-				c.BallotsCast, c.RegisteredVoters, c.StationsCounted)),
+		fig("stations_observed", strconv.Itoa(c.StationsObserved), c.StationsTotal),
+		fig("stations_observed_share", percent(int64(c.StationsObserved), int64(c.StationsTotal)), c.StationsObserved, c.StationsTotal),
+		fig("stations_total", strconv.Itoa(c.StationsTotal)),
+		fig("incidents_total", strconv.Itoa(incidents)),
+		named(fig("incidents_by_category", breakdown(c.IncidentsByCategory, nil)), c.IncidentsByCategory, categoryName),
+		named(fig("incidents_by_region", breakdown(c.IncidentsByRegion, nil)), c.IncidentsByRegion, regionName),
+		fig("coverage_home", fmt.Sprintf("%d / %d", c.CoveredHome, c.StationsHome)),
+		fig("coverage_abroad", fmt.Sprintf("%d / %d", c.CoveredAbroad, c.StationsAbroad)),
+		fig("turnout_observed", percent(c.BallotsCast, c.RegisteredVoters), c.BallotsCast, c.RegisteredVoters, c.StationsCounted),
 	}
 }
 

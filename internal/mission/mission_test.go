@@ -205,3 +205,33 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// TestFigureBasesInEveryLanguage: each figure says what it counts in
+// Kazakh, Russian and English, with its numbers, and BasisIn falls back
+// to English.
+func TestFigureBasesInEveryLanguage(t *testing.T) {
+	c := Counts{MissionID: 1, ElectionID: 2, StationsTotal: 10066, StationsObserved: 212, BallotsCast: 1500,
+		RegisteredVoters: 2400, StationsCounted: 3, At: time.Date(2023, 3, 19, 15, 0, 0, 0, time.UTC)}
+	figs := c.Figures()
+	if len(figs) != len(FigureNames) {
+		t.Fatalf("%d figures, want %d", len(figs), len(FigureNames))
+	}
+	for _, f := range figs {
+		for _, lang := range []string{"kk", "ru", "en"} {
+			b := f.BasisIn(lang)
+			if b == "" || strings.Contains(b, "%!") {
+				t.Errorf("%s in %s: basis %q", f.Name, lang, b)
+			}
+		}
+		if f.BasisIn("kk") == f.BasisIn("en") {
+			t.Errorf("%s: the Kazakh basis is the English one: %q", f.Name, f.Basis)
+		}
+		if f.Basis != f.BasisIn("en") || f.BasisIn("de") != f.Basis {
+			t.Errorf("%s: Basis %q, English %q, fallback %q", f.Name, f.Basis, f.BasisIn("en"), f.BasisIn("de"))
+		}
+	}
+	turnout := figs[len(figs)-1]
+	if turnout.Name != "turnout_observed" || !strings.Contains(turnout.BasisIn("ru"), "1500 бюллетеней") || !strings.Contains(turnout.BasisIn("kk"), "3 учаскеде") {
+		t.Errorf("turnout basis: ru %q, kk %q", turnout.BasisIn("ru"), turnout.BasisIn("kk"))
+	}
+}

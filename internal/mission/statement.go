@@ -323,7 +323,7 @@ func (v Version) Text(lang string, figs []Figure) (title, body string) {
 			for _, f := range figs {
 				if f.Name == name {
 					n++
-					fmt.Fprintf(&b, "[%d] %s = %s: %s; %s %s; %s\n", n, f.Name, f.In(lang), f.Basis,
+					fmt.Fprintf(&b, "[%d] %s = %s: %s; %s %s; %s\n", n, f.Name, f.In(lang), f.BasisIn(lang),
 						asOf[lang], f.ComputedAt.UTC().Format("2006-01-02 15:04 UTC"), f.Query)
 				}
 			}
