@@ -585,16 +585,23 @@ func (m *missions) apiCreateStatement(w http.ResponseWriter, r *http.Request) {
 	m.s.writeJSON(w, http.StatusCreated, toAPIMissionStatement(s, false))
 }
 
-func (m *missions) apiGetStatement(w http.ResponseWriter, r *http.Request) {
+// statementIn loads the statement of r with its versions and live
+// figures, and the language asked for (?lang=).
+func (m *missions) statementIn(r *http.Request) (mission.Statement, statementView, string, error) {
 	s, _, err := m.statementOf(r)
-	var d statementView
-	if err == nil {
-		d, err = m.loadStatement(r.Context(), s)
+	if err != nil {
+		return s, statementView{}, "", err
 	}
-	lang, lerr := langParam(r)
-	if err == nil {
-		err = lerr
+	d, err := m.loadStatement(r.Context(), s)
+	if err != nil {
+		return s, d, "", err
 	}
+	lang, err := langParam(r)
+	return s, d, lang, err
+}
+
+func (m *missions) apiGetStatement(w http.ResponseWriter, r *http.Request) {
+	s, d, lang, err := m.statementIn(r)
 	if err != nil {
 		m.s.apiError(w, r, err)
 		return
@@ -754,15 +761,7 @@ func (m *missions) apiDecide(w http.ResponseWriter, r *http.Request) {
 // apiDraftPDF gives the mission's members the statement as it now reads,
 // with live figures while it is a draft.
 func (m *missions) apiDraftPDF(w http.ResponseWriter, r *http.Request) {
-	s, _, err := m.statementOf(r)
-	var d statementView
-	if err == nil {
-		d, err = m.loadStatement(r.Context(), s)
-	}
-	lang, lerr := langParam(r)
-	if err == nil {
-		err = lerr
-	}
+	s, d, lang, err := m.statementIn(r)
 	if err != nil {
 		m.s.apiError(w, r, err)
 		return
