@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -60,15 +63,18 @@ func BenchmarkReportIngestHTTP(b *testing.B) {
 	for _, engine := range storetest.Engines(b) {
 		b.Run(engine, func(b *testing.B) {
 			db := storetest.Open(b, engine)
-			srvURL := benchServer(b, db)
+			srvURL, ingest := benchServer(b, db)
 			url, token := setupElection(b, db, srvURL, stations)
+			before := ingest.Stats()
 			postReports(b, url, token, stations)
+			reportBatches(b, before, ingest.Stats())
 		})
 	}
 }
 
-// benchServer starts the real server on db and returns its URL.
-func benchServer(b *testing.B, db *store.DB) string {
+// benchServer starts the real server on db and returns its URL and its
+// ingester.
+func benchServer(b *testing.B, db *store.DB) (string, *report.Ingester) {
 	ctx := context.Background()
 	ingest := report.NewIngester(db, report.IngestOptions{})
 	ingest.Start(ctx)
@@ -84,7 +90,16 @@ func benchServer(b *testing.B, db *store.DB) string {
 	}
 	srv := httptest.NewServer(s.Handler())
 	b.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, ingest
+}
+
+// reportBatches reports how many reports the timed part's commits
+// carried on average: the more, the fewer fsyncs and page writes per
+// report.
+func reportBatches(b *testing.B, before, after report.IngestStats) {
+	if n := after.Batches - before.Batches; n > 0 {
+		b.ReportMetric(float64(after.Items-before.Items)/float64(n), "reports/batch")
+	}
 }
 
 // setupElection creates an election of n stations (S0000…) at srvURL's
@@ -147,7 +162,9 @@ func mustDate(b testing.TB, s string) (d election.Election) {
 // station's reports mostly arrive in the order they were observed, as on
 // the day; one in twenty is late, observed half an hour before the ones
 // already sent (an outbox emptied when a phone regains the network), which
-// makes the tally re-read that station's reports.
+// makes the tally re-read that station's reports. Client ids are made as
+// the observer pages make them, UUIDv7s of when the form was opened: the
+// late ones half an hour before the others.
 func postReports(b *testing.B, url, token string, stations int) {
 	var seq atomic.Int64
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
@@ -157,7 +174,7 @@ func postReports(b *testing.B, url, token string, stations int) {
 		go func() {
 			defer func() { <-warm }()
 			post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T08:00:00+06:00","answers":{"checkpoint":"10:00","ballots_cast":0}}`,
-				uuid.NewString(), i))
+				newID(0), i))
 		}()
 	}
 	for range cap(warm) {
@@ -165,26 +182,61 @@ func postReports(b *testing.B, url, token string, stations int) {
 	}
 	dayStart := time.Date(2023, 3, 19, 8, 30, 0, 0, time.FixedZone("+06", 6*3600))
 	b.SetParallelism(256)
+	stopProfile := profileTimed(b)
 	cpu0 := cpuTime(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := seq.Add(1)
 			at := dayStart.Add(time.Duration(n) * 10 * time.Millisecond)
+			var late time.Duration
 			if n%20 == 0 {
-				at = at.Add(-30 * time.Minute)
+				late = 30 * time.Minute
+				at = at.Add(-late)
 			}
 			if !post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":%q,"answers":{"checkpoint":"12:00","ballots_cast":%d}}`,
-				uuid.NewString(), n%int64(stations), at.Format(time.RFC3339Nano), n)) {
+				newID(late), n%int64(stations), at.Format(time.RFC3339Nano), n)) {
 				return
 			}
 		}
 	})
+	b.StopTimer()
+	stopProfile()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 	// The process's CPU time per report, client and server together: on
 	// a shared machine the rate follows what other processes leave, but
 	// this does not, so compare it too (docs/benchmarks.md).
 	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/report")
+}
+
+// profileTimed writes a CPU profile of the timed part only (not the
+// election's setup and the warm-up reports, which go -cpuprofile would
+// include) when BAQYLAU_BENCH_PROFILE names a directory: one file per
+// sub-benchmark and b.N, e.g.
+//
+//	BAQYLAU_BENCH_PROFILE=/tmp/prof go test -run '^$' -bench 'ReportIngestHTTP/sqlite$' -benchtime 40000x ./internal/web/
+//	go tool pprof -top /tmp/prof/BenchmarkReportIngestHTTP_sqlite-40000.prof
+func profileTimed(b *testing.B) (stop func()) {
+	dir := os.Getenv("BAQYLAU_BENCH_PROFILE")
+	if dir == "" || b.N < 1000 {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.prof", strings.ReplaceAll(b.Name(), "/", "_"), b.N)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // cpuTime is the CPU time (user and system) this process has used.
@@ -220,4 +272,17 @@ func post(b *testing.B, client *http.Client, url, token, body string) bool {
 		return false
 	}
 	return true
+}
+
+// newID makes a client id as the observer pages do: a UUIDv7 of the
+// time the form was opened (observe.js), ago before now.
+func newID(ago time.Duration) string {
+	id := uuid.Must(uuid.NewRandom())
+	ms := uint64(time.Now().Add(-ago).UnixMilli())
+	for i := 5; i >= 0; i-- {
+		id[i] = byte(ms)
+		ms >>= 8
+	}
+	id[6] = id[6]&0x0f | 0x70
+	return id.String()
 }

@@ -23,9 +23,11 @@ func BenchmarkReportIngestHTTPLedger(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				db := storetest.Open(b, engine)
 				db.SetLedger(on)
-				srvURL := benchServer(b, db)
+				srvURL, ingest := benchServer(b, db)
 				url, token := setupElection(b, db, srvURL, stations)
+				before := ingest.Stats()
 				postReports(b, url, token, stations)
+				reportBatches(b, before, ingest.Stats())
 			})
 		}
 	}

@@ -84,6 +84,7 @@ func TestObserverOfflineInChromium(t *testing.T) {
 		return len(reps)
 	}
 
+	began := time.Now()
 	step("sign in", chromedp.Navigate(proxy.URL+link[1]))
 	step("open the station page", chromedp.Navigate(station), chromedp.WaitVisible(chromedp.CSS(`a[href$="/turnout"]`)))
 	ready, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => {
@@ -124,4 +125,11 @@ func TestObserverOfflineInChromium(t *testing.T) {
 	if n := reports(); n != 1 {
 		t.Errorf("%d reports arrived, want 1", n)
 	}
+	// The page made the client id when the form was opened: a UUIDv7
+	// holding that time, so that ids rise with time (observe.js).
+	reps, err := db.StationReports(context.Background(), eid, "001")
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("reports: %v %v", reps, err)
+	}
+	checkClientIDv7(t, reps[0].ClientID, began, time.Now())
 }

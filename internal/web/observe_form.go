@@ -90,13 +90,26 @@ func (s *Server) observeForm(r *http.Request) (report.Form, error) {
 	return report.Form{}, baqylau.Errorf(baqylau.ENOTFOUND, "no form %q", code)
 }
 
+// newClientID makes a form's client id: a UUIDv7, whose first 48 bits
+// are the time the form was opened, so that the reports of a day arrive
+// in nearly rising order of client id and the database's unique index on
+// it grows at its right edge instead of at a random page for each report
+// (docs/benchmarks.md). observe.js makes its ids the same way.
+func newClientID() string {
+	id, err := uuid.NewV7()
+	if err != nil { // the system's random source failed
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
 // newObserveForm lays out a form for a station; values are what was typed
 // (nil for a fresh form).
 func (s *Server) newObserveForm(r *http.Request, p observePlace, f report.Form, values url.Values) (observeFormData, error) {
 	pr := s.printer(r)
 	e := p.Election
 	d := observeFormData{observePlace: p, Code: f.Code, Title: f.Title.In(pr.Lang), Action: p.URL + "/" + string(f.Code),
-		ClientID: uuid.NewString(), Multipart: f.Code == report.Incident}
+		ClientID: newClientID(), Multipart: f.Code == report.Incident}
 	d.API = "/api/v1/elections/" + strconv.FormatInt(e.ID, 10) + "/reports"
 	if f.Code == report.Incident {
 		d.API = "/api/v1/elections/" + strconv.FormatInt(e.ID, 10) + "/incidents"

@@ -16,6 +16,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/election"
@@ -144,6 +147,7 @@ func TestObserverPagesWithoutJavaScript(t *testing.T) {
 			t.Fatalf("turnout page: %d\n%s", code, page)
 		}
 		cid := hiddenValue(t, page, "client_id")
+		checkClientIDv7(t, cid, time.Now().Add(-time.Minute), time.Now())
 		turnoutForm := url.Values{"client_id": {cid}, "a_checkpoint": {"12:00"}, "a_ballots_cast": {"1 200"}}
 		code, page = obs.submit(station+"/turnout", turnoutForm)
 		reps, err := db.StationReports(ctx, eid, "001")
@@ -372,5 +376,19 @@ func TestServiceWorkerScope(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") ||
 		resp.Header.Get("Cache-Control") != "no-cache" || resp.Header.Get("Service-Worker-Allowed") != "/observe/" || !strings.Contains(body, "addEventListener('fetch'") {
 		t.Errorf("sw.js: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// checkClientIDv7 checks that id is a UUIDv7 made between from and to.
+func checkClientIDv7(t *testing.T, id string, from, to time.Time) {
+	t.Helper()
+	u, err := uuid.Parse(id)
+	if err != nil || u.Version() != 7 {
+		t.Errorf("client id %q is not a UUIDv7 (%v)", id, err)
+		return
+	}
+	sec, nsec := u.Time().UnixTime()
+	if made := time.Unix(sec, nsec); made.Before(from.Truncate(time.Millisecond)) || made.After(to) {
+		t.Errorf("client id %q says it was made at %v, not between %v and %v", id, made, from, to)
 	}
 }

@@ -409,7 +409,7 @@ func TestPressFiguresUnderLoad(t *testing.T) {
 
 func BenchmarkPressFigures(b *testing.B) {
 	db := storetest.Open(b, store.SQLite)
-	f := benchServer(b, db)
+	f, _ := benchServer(b, db)
 	setupElection(b, db, f, 100)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ResetTimer()

@@ -11,10 +11,12 @@
 
   if (nav.serviceWorker && ds.sw) nav.serviceWorker.register(ds.sw, { scope: '/observe/' }).catch(function () {});
 
+  // A client id is a UUIDv7 (RFC 9562): the time in milliseconds, then
+  // random bits, so that ids rise with time as the server's index likes.
   function uuid() {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16)), h;
-    b[6] = b[6] & 15 | 64; b[8] = b[8] & 63 | 128;
+    var b = crypto.getRandomValues(new Uint8Array(16)), t = Date.now(), h, i;
+    for (i = 5; i >= 0; i--) { b[i] = t % 256; t = Math.floor(t / 256); }
+    b[6] = b[6] & 15 | 112; b[8] = b[8] & 63 | 128;
     h = [].map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   }
