@@ -158,10 +158,10 @@ type Store interface {
 	Report(ctx context.Context, id int64) (Report, error)
 	// StationReports lists a station's reports, oldest observation first.
 	StationReports(ctx context.Context, electionID int64, station string) ([]Report, error)
-	// StationCounts lists a station's turnout and closing reports with
-	// only their cumulative ballots_cast as answers, oldest first: what
-	// the rules across reports need, read cheaply.
-	StationCounts(ctx context.Context, electionID int64, station string) ([]Report, error)
+	// StationCounts lists the counts of a station's turnout and closing
+	// reports, oldest first: what the rules across reports need, read
+	// cheaply.
+	StationCounts(ctx context.Context, electionID int64, station string) ([]StationCount, error)
 	Incident(ctx context.Context, id int64) (IncidentReport, error)
 	// Incidents lists incidents by region queue and status, newest first.
 	Incidents(ctx context.Context, q IncidentQuery) ([]IncidentReport, int, error)

@@ -39,6 +39,12 @@ const (
 // earlier are the station's reports known so far, in any order; reports of
 // other stations and r itself (same ID or client id) are ignored.
 func CheckReport(r Report, st election.Station, e election.Election, earlier []Report) []Flag {
+	return CheckReportCounts(r, st, e, countsOf(r, earlier))
+}
+
+// CheckReportCounts is CheckReport with the station's earlier turnout and
+// closing reports as counts (Submitter keeps them so, per station).
+func CheckReportCounts(r Report, st election.Station, e election.Election, earlier []StationCount) []Flag {
 	var flags []Flag
 	if f, ok := hoursFlag(r, st, e); ok {
 		flags = append(flags, f)
@@ -92,42 +98,76 @@ func hoursFlag(r Report, st election.Station, e election.Election) (Flag, bool) 
 // localTime writes t in loc as "2006-01-02 15:04".
 func localTime(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") }
 
-func decreasingFlag(r Report, cast int64, st election.Station, e election.Election, earlier []Report) (Flag, bool) {
-	loc, err := election.LoadZone(st.TimeZone)
-	if err != nil {
-		loc = e.Location()
+// StationCount is what the rules across reports need of a station's
+// stored turnout or closing report: its id, observer, time and cumulative
+// count. It holds no pointers, so that a node can keep every station's
+// counts in memory at little cost to the garbage collector.
+type StationCount struct {
+	ID          int64
+	ObserverID  int64
+	ObservedAt  int64 // Unix nanoseconds
+	BallotsCast int64
+	Closing     bool // a closing report; otherwise a turnout report
+}
+
+// At is the count's observation time.
+func (c StationCount) At() time.Time { return time.Unix(0, c.ObservedAt).UTC() }
+
+// CountOf returns r's StationCount, or false if r is not a turnout or
+// closing report with a whole ballots_cast.
+func CountOf(r Report) (StationCount, bool) {
+	if r.Form != Turnout && r.Form != Closing {
+		return StationCount{}, false
 	}
-	var worst *Report
-	var worstCast int64
+	cast, ok := IntAnswer(r.Answers, QBallotsCast)
+	if !ok {
+		return StationCount{}, false
+	}
+	return StationCount{ID: r.ID, ObserverID: r.ObserverID, ObservedAt: r.ObservedAt.UnixNano(), BallotsCast: cast, Closing: r.Form == Closing}, true
+}
+
+// countsOf returns the counts of those of earlier that are of r's station
+// and are not r itself.
+func countsOf(r Report, earlier []Report) []StationCount {
+	var list []StationCount
+	for _, o := range earlier {
+		if o.StationCode != r.StationCode || o.ElectionID != r.ElectionID || sameReport(o, r) {
+			continue
+		}
+		if c, ok := CountOf(o); ok {
+			list = append(list, c)
+		}
+	}
+	return list
+}
+
+func decreasingFlag(r Report, cast int64, st election.Station, e election.Election, earlier []StationCount) (Flag, bool) {
+	var worst *StationCount
+	at := r.ObservedAt.UnixNano()
 	for i := range earlier {
 		o := &earlier[i]
-		if o.StationCode != r.StationCode || o.ElectionID != r.ElectionID || sameReport(*o, r) {
+		if r.ID != 0 && o.ID == r.ID {
 			continue
 		}
-		if o.Form != Turnout && o.Form != Closing {
-			continue
-		}
-		oc, ok := IntAnswer(o.Answers, QBallotsCast)
-		if !ok {
-			continue
-		}
-		before := o.ObservedAt.Before(r.ObservedAt)
-		after := o.ObservedAt.After(r.ObservedAt)
-		if (before && oc > cast) || (after && oc < cast) {
-			if worst == nil || absDiff(oc, cast) > absDiff(worstCast, cast) {
-				worst, worstCast = o, oc
+		if (o.ObservedAt < at && o.BallotsCast > cast) || (o.ObservedAt > at && o.BallotsCast < cast) {
+			if worst == nil || absDiff(o.BallotsCast, cast) > absDiff(worst.BallotsCast, cast) {
+				worst = o
 			}
 		}
 	}
 	if worst == nil {
 		return Flag{}, false
 	}
-	if worst.ObservedAt.Before(r.ObservedAt) {
+	loc, err := election.LoadZone(st.TimeZone)
+	if err != nil {
+		loc = e.Location()
+	}
+	if worst.ObservedAt < at {
 		return Flag{FlagTurnoutDecreasing, fmt.Sprintf("ballots cast %d at %s is lower than %d reported for %s",
-			cast, localTime(r.ObservedAt, loc), worstCast, localTime(worst.ObservedAt, loc))}, true
+			cast, localTime(r.ObservedAt, loc), worst.BallotsCast, localTime(worst.At(), loc))}, true
 	}
 	return Flag{FlagTurnoutDecreasing, fmt.Sprintf("ballots cast %d at %s is higher than %d reported for the later time %s",
-		cast, localTime(r.ObservedAt, loc), worstCast, localTime(worst.ObservedAt, loc))}, true
+		cast, localTime(r.ObservedAt, loc), worst.BallotsCast, localTime(worst.At(), loc))}, true
 }
 
 func sameReport(a, b Report) bool {

@@ -258,7 +258,7 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 	rep := Report{ClientID: strings.ToLower(in.ClientID), ElectionID: e.ID, StationCode: st.Code, Form: code, FormVersion: f.Version,
 		ObserverID: from.ObserverID, EnteredBy: from.EnteredBy, Channel: from.Channel, ObservedAt: in.ObservedAt.UTC(), Answers: in.Answers}
 	var known *stationCounts
-	var earlier []Report
+	var earlier []StationCount
 	if code == Turnout || code == Closing { // the only forms checked against earlier reports
 		key := stationKey{e.ID, st.Code}
 		if known, err = s.counts.Get(key, func() (*stationCounts, error) {
@@ -269,16 +269,16 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 		}
 		earlier = known.snapshot()
 	}
-	rep.Flags = append(flags, CheckReport(rep, st, e, earlier)...)
+	rep.Flags = append(flags, CheckReportCounts(rep, st, e, earlier)...)
 	ack, err := s.Ingest.SubmitReport(ctx, rep)
 	if err != nil {
 		return Ack{}, err
 	}
 	if !ack.Duplicate {
 		ack.Flags = rep.Flags
-		if known != nil {
-			known.add(Report{ID: ack.ID, ElectionID: e.ID, StationCode: st.Code, Form: code, ObserverID: rep.ObserverID, ObservedAt: rep.ObservedAt,
-				Answers: map[string]json.RawMessage{QBallotsCast: rep.Answers[QBallotsCast]}})
+		if c, ok := CountOf(rep); ok && known != nil {
+			c.ID = ack.ID
+			known.add(c)
 		}
 	}
 	return ack, nil
@@ -290,16 +290,16 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 // node's own acknowledged reports.
 type stationCounts struct {
 	mu   sync.Mutex
-	list []Report
+	list []StationCount
 }
 
-func (c *stationCounts) snapshot() []Report {
+func (c *stationCounts) snapshot() []StationCount {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.list)
 }
 
-func (c *stationCounts) add(r Report) {
+func (c *stationCounts) add(r StationCount) {
 	c.mu.Lock()
 	c.list = append(c.list, r)
 	c.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/baqylau/baqylau"
 	"github.com/baqylau/baqylau/internal/report"
@@ -92,30 +93,28 @@ func ballotsCast(r report.Report) any {
 	return n
 }
 
-// StationCounts returns the turnout and closing reports of a station with
-// only what the rules across reports need: form, observer, time and the
-// cumulative ballots_cast (as the only answer), oldest first.
-func (db *DB) StationCounts(ctx context.Context, electionID int64, station string) ([]report.Report, error) {
+// StationCounts returns the counts of a station's turnout and closing
+// reports (those with a whole ballots_cast), oldest first.
+func (db *DB) StationCounts(ctx context.Context, electionID int64, station string) ([]report.StationCount, error) {
 	rows, err := db.reader().query(ctx, `SELECT id, form, observer_id, observed_at, ballots_cast FROM reports
 		WHERE election_id = $1 AND station_code = $2 AND ballots_cast IS NOT NULL ORDER BY observed_at, id`, electionID, station)
 	if err != nil {
 		return nil, fmt.Errorf("store: counts of station %q: %w", station, err)
 	}
 	defer rows.Close()
-	list := []report.Report{}
+	list := []report.StationCount{}
 	for rows.Next() {
 		var (
-			r        report.Report
+			c        report.StationCount
 			form     string
 			observer sql.NullInt64
-			cast     int64
+			at       time.Time
 		)
-		if err := rows.Scan(&r.ID, &form, &observer, timeScan{&r.ObservedAt}, &cast); err != nil {
+		if err := rows.Scan(&c.ID, &form, &observer, timeScan{&at}, &c.BallotsCast); err != nil {
 			return nil, fmt.Errorf("store: counts of station %q: %w", station, err)
 		}
-		r.ElectionID, r.StationCode, r.Form, r.ObserverID = electionID, station, report.FormCode(form), observer.Int64
-		r.Answers = map[string]json.RawMessage{report.QBallotsCast: json.RawMessage(strconv.FormatInt(cast, 10))}
-		list = append(list, r)
+		c.ObserverID, c.ObservedAt, c.Closing = observer.Int64, at.UnixNano(), report.FormCode(form) == report.Closing
+		list = append(list, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: counts of station %q: %w", station, err)

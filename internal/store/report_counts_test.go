@@ -32,8 +32,8 @@ func TestStationCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || string(got[0].Answers[report.QBallotsCast]) != "120" || string(got[1].Answers[report.QBallotsCast]) != "300" ||
-			!got[0].ObservedAt.Equal(at.Add(2*time.Hour)) || got[0].Form != report.Turnout {
+		if len(got) != 2 || got[0].BallotsCast != 120 || got[1].BallotsCast != 300 ||
+			!got[0].At().Equal(at.Add(2*time.Hour)) || got[0].Closing || got[0].ID == 0 {
 			t.Errorf("counts = %+v", got)
 		}
 	})
