@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,18 @@ func entry(kind Kind, ref int64, public, private, salt []byte) Entry {
 	return Entry{Kind: kind, Ref: ref, Public: public, PrivateHash: PrivateHash(salt, private)}
 }
 
+// reportPrivate is the private part of a report's entry.
+type reportPrivate struct {
+	ClientID   string          `json:"client_id"`
+	Observer   int64           `json:"observer"`
+	EnteredBy  int64           `json:"entered_by"`
+	Channel    string          `json:"channel"`
+	ObservedAt string          `json:"observed_at"`
+	ReceivedAt string          `json:"received_at"`
+	Answers    json.RawMessage `json:"answers"`
+	Flags      []report.Flag   `json:"flags"`
+}
+
 // ReportEntry returns the entry of a stored report (r.ID set, times and
 // answers as the store keeps them) with the private part hashed with salt.
 func ReportEntry(r report.Report, salt []byte) (Entry, error) {
@@ -105,19 +118,87 @@ func ReportEntry(r report.Report, salt []byte) (Entry, error) {
 			pubAnswers[id] = v
 		}
 	}
-	public := canonical(ReportPublic{Election: r.ElectionID, Station: r.StationCode, Form: string(r.Form),
-		FormVersion: r.FormVersion, ObservedAt: minute(r.ObservedAt), Answers: pubAnswers, Receipt: r.Receipt})
-	private := canonical(struct {
-		ClientID   string          `json:"client_id"`
-		Observer   int64           `json:"observer"`
-		EnteredBy  int64           `json:"entered_by"`
-		Channel    string          `json:"channel"`
-		ObservedAt string          `json:"observed_at"`
-		ReceivedAt string          `json:"received_at"`
-		Answers    json.RawMessage `json:"answers"`
-		Flags      []report.Flag   `json:"flags"`
-	}{r.ClientID, r.ObserverID, r.EnteredBy, string(r.Channel), exact(r.ObservedAt), exact(r.ReceivedAt), answers, flags(r.Flags)})
+	public, ok := reportPublicJSON(r, pubAnswers)
+	if !ok {
+		public = canonical(ReportPublic{Election: r.ElectionID, Station: r.StationCode, Form: string(r.Form),
+			FormVersion: r.FormVersion, ObservedAt: minute(r.ObservedAt), Answers: pubAnswers, Receipt: r.Receipt})
+	}
+	private, ok := reportPrivateJSON(r, answers)
+	if ok {
+		return entry(KindReport, r.ID, public, private, salt), nil
+	}
+	private = canonical(reportPrivate{r.ClientID, r.ObserverID, r.EnteredBy, string(r.Channel), exact(r.ObservedAt), exact(r.ReceivedAt), answers, flags(r.Flags)})
 	return entry(KindReport, r.ID, public, private, salt), nil
+}
+
+// reportPublicJSON writes what canonical writes of a report's public part
+// without reflection (reports are logged by the thousand a second); false
+// if a string needs escaping or a time is out of JSON's range, for
+// canonical to write instead. entry_test.go compares the two.
+func reportPublicJSON(r report.Report, answers map[string]json.RawMessage) ([]byte, bool) {
+	b := make([]byte, 0, 192)
+	b = append(b, `{"election":`...)
+	b = strconv.AppendInt(b, r.ElectionID, 10)
+	b = append(b, `,"station":`...)
+	b, ok1 := report.AppendPlainString(b, r.StationCode)
+	b = append(b, `,"form":`...)
+	b, ok2 := report.AppendPlainString(b, string(r.Form))
+	b = append(b, `,"form_version":`...)
+	b = strconv.AppendInt(b, int64(r.FormVersion), 10)
+	b = append(b, `,"observed_at":`...)
+	b, ok3 := appendJSONTime(b, minute(r.ObservedAt))
+	b = append(b, `,"answers":`...)
+	b, ok4 := report.AppendCanonicalObject(b, answers)
+	b = append(b, `,"receipt":`...)
+	b, ok5 := report.AppendPlainString(b, r.Receipt)
+	return append(b, '}'), ok1 && ok2 && ok3 && ok4 && ok5
+}
+
+// reportPrivateJSON is reportPublicJSON for the private part; answers are
+// the report's canonical answers.
+func reportPrivateJSON(r report.Report, answers []byte) ([]byte, bool) {
+	b := make([]byte, 0, 256+len(answers))
+	b = append(b, `{"client_id":`...)
+	b, ok := report.AppendPlainString(b, r.ClientID)
+	all := ok
+	b = append(b, `,"observer":`...)
+	b = strconv.AppendInt(b, r.ObserverID, 10)
+	b = append(b, `,"entered_by":`...)
+	b = strconv.AppendInt(b, r.EnteredBy, 10)
+	b = append(b, `,"channel":`...)
+	b, ok = report.AppendPlainString(b, string(r.Channel))
+	all = all && ok
+	b = append(b, `,"observed_at":"`...)
+	b = report.ReceiptTime(r.ObservedAt).AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = append(b, `","received_at":"`...)
+	b = report.ReceiptTime(r.ReceivedAt).AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = append(b, `","answers":`...)
+	b = report.AppendCompact(b, answers)
+	b = append(b, `,"flags":[`...)
+	for i, f := range r.Flags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"code":`...)
+		b, ok = report.AppendPlainString(b, f.Code)
+		all = all && ok
+		b = append(b, `,"message":`...)
+		b, ok = report.AppendPlainString(b, f.Message)
+		all = all && ok
+		b = append(b, '}')
+	}
+	return append(b, "]}"...), all
+}
+
+// appendJSONTime writes t as time.Time's MarshalJSON does, or reports
+// false for a year MarshalJSON refuses.
+func appendJSONTime(b []byte, t time.Time) ([]byte, bool) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), true
 }
 
 // IncidentEntry returns the entry of a stored incident. Its status is

@@ -57,6 +57,9 @@ func CanonicalAnswers(answers map[string]json.RawMessage) ([]byte, error) {
 			return nil, baqylau.Errorf(baqylau.EINVALID, "answer %q is not valid JSON", k)
 		}
 	}
+	if b, ok := AppendCanonicalObject(make([]byte, 0, 16*len(answers)), answers); ok {
+		return b, nil
+	}
 	// A map's keys come out sorted; RawMessage values come out compacted.
 	b, err := canonicalJSON(answers)
 	if err != nil {

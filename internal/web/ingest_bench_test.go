@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -162,25 +163,28 @@ func mustDate(b testing.TB, s string) (d election.Election) {
 // station's reports mostly arrive in the order they were observed, as on
 // the day; one in twenty is late, observed half an hour before the ones
 // already sent (an outbox emptied when a phone regains the network), which
-// makes the tally re-read that station's reports. Client ids are made as
+// makes the tally re-read that station's reports. Each figure follows its
+// checkpoint and none is below an earlier one, so that, as for most reports
+// on the day, the rules flag nothing (the flagged metric counts any they
+// do). Client ids are made as
 // the observer pages make them, UUIDv7s of when the form was opened: the
 // late ones half an hour before the others.
 func postReports(b *testing.B, url, token string, stations int) {
-	var seq atomic.Int64
+	var seq, flagged atomic.Int64
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 	warm := make(chan struct{}, 64)
 	for i := range stations {
 		warm <- struct{}{}
 		go func() {
 			defer func() { <-warm }()
-			post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T08:00:00+06:00","answers":{"checkpoint":"10:00","ballots_cast":0}}`,
+			post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":"2023-03-19T10:05:00+06:00","answers":{"checkpoint":"10:00","ballots_cast":0}}`,
 				newID(0), i))
 		}()
 	}
 	for range cap(warm) {
 		warm <- struct{}{}
 	}
-	dayStart := time.Date(2023, 3, 19, 8, 30, 0, 0, time.FixedZone("+06", 6*3600))
+	dayStart := time.Date(2023, 3, 19, 12, 5, 0, 0, time.FixedZone("+06", 6*3600))
 	b.SetParallelism(256)
 	stopProfile := profileTimed(b)
 	cpu0 := cpuTime(b)
@@ -190,19 +194,26 @@ func postReports(b *testing.B, url, token string, stations int) {
 			n := seq.Add(1)
 			at := dayStart.Add(time.Duration(n) * 10 * time.Millisecond)
 			var late time.Duration
+			checkpoint, cast := "12:00", n
 			if n%20 == 0 {
 				late = 30 * time.Minute
 				at = at.Add(-late)
+				checkpoint, cast = "10:00", n%int64(stations) // below the station's later counts
 			}
-			if !post(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":%q,"answers":{"checkpoint":"12:00","ballots_cast":%d}}`,
-				newID(late), n%int64(stations), at.Format(time.RFC3339Nano), n)) {
+			stored, isFlagged := postFlagged(b, client, url, token, fmt.Sprintf(`{"client_id":%q,"station":"S%04d","form":"turnout","observed_at":%q,"answers":{"checkpoint":%q,"ballots_cast":%d}}`,
+				newID(late), n%int64(stations), at.Format(time.RFC3339Nano), checkpoint, cast))
+			if !stored {
 				return
+			}
+			if isFlagged {
+				flagged.Add(1)
 			}
 		}
 	})
 	b.StopTimer()
 	stopProfile()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+	b.ReportMetric(float64(flagged.Load())/float64(b.N), "flagged/report")
 	// The process's CPU time per report, client and server together: on
 	// a shared machine the rate follows what other processes leave, but
 	// this does not, so compare it too (docs/benchmarks.md).
@@ -216,6 +227,8 @@ func postReports(b *testing.B, url, token string, stations int) {
 //
 //	BAQYLAU_BENCH_PROFILE=/tmp/prof go test -run '^$' -bench 'ReportIngestHTTP/sqlite$' -benchtime 40000x ./internal/web/
 //	go tool pprof -top /tmp/prof/BenchmarkReportIngestHTTP_sqlite-40000.prof
+//
+// and heap profiles before and after it (see writeHeap).
 func profileTimed(b *testing.B) (stop func()) {
 	dir := os.Getenv("BAQYLAU_BENCH_PROFILE")
 	if dir == "" || b.N < 1000 {
@@ -224,7 +237,9 @@ func profileTimed(b *testing.B) (stop func()) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.prof", strings.ReplaceAll(b.Name(), "/", "_"), b.N)))
+	name := filepath.Join(dir, fmt.Sprintf("%s-%d", strings.ReplaceAll(b.Name(), "/", "_"), b.N))
+	writeHeap(b, name+".heap0.prof")
+	f, err := os.Create(name + ".prof")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -236,6 +251,24 @@ func profileTimed(b *testing.B) (stop func()) {
 		if err := f.Close(); err != nil {
 			b.Error(err)
 		}
+		writeHeap(b, name+".heap1.prof")
+	}
+}
+
+// writeHeap writes a heap profile: the allocations of the timed part are
+// those of heap1 less heap0 (go tool pprof -sample_index=alloc_space
+// -diff_base X.heap0.prof X.heap1.prof).
+func writeHeap(b *testing.B, name string) {
+	runtime.GC() // the profile is as of the last collection
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		b.Error(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Error(err)
 	}
 }
 
@@ -250,10 +283,16 @@ func cpuTime(b *testing.B) time.Duration {
 
 // post sends one report and reports whether it was stored.
 func post(b *testing.B, client *http.Client, url, token, body string) bool {
+	ok, _ := postFlagged(b, client, url, token, body)
+	return ok
+}
+
+// postFlagged is post, also telling whether the rules flagged the report.
+func postFlagged(b *testing.B, client *http.Client, url, token, body string) (stored, flagged bool) {
 	req, err := http.NewRequest("POST", url, strings.NewReader(body))
 	if err != nil {
 		b.Error(err)
-		return false
+		return false, false
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -262,16 +301,16 @@ func post(b *testing.B, client *http.Client, url, token, body string) bool {
 	resp, err := client.Do(req)
 	if err != nil {
 		b.Error(err)
-		return false
+		return false, false
 	}
 	var buf bytes.Buffer
 	_, _ = io.Copy(&buf, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		b.Errorf("status %d: %s", resp.StatusCode, buf.String())
-		return false
+		return false, false
 	}
-	return true
+	return true, !strings.Contains(buf.String(), `"flags":[]`)
 }
 
 // newID makes a client id as the observer pages do: a UUIDv7 of the

@@ -97,7 +97,15 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 	if flags == nil {
 		flags = []report.Flag{}
 	}
-	s.writeJSON(w, status, map[string]any{"id": ack.ID, "receipt": ack.Receipt, "flags": flags})
+	s.writeJSON(w, status, reportAck{Flags: flags, ID: ack.ID, Receipt: ack.Receipt})
+}
+
+// reportAck is the answer to a report: a struct rather than a map, since
+// it is written for every report (fields in the order a map's keys had).
+type reportAck struct {
+	Flags   []report.Flag `json:"flags"`
+	ID      int64         `json:"id"`
+	Receipt string        `json:"receipt"`
 }
 
 func (s *Server) apiSubmitIncident(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,86 @@
+package ledger
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baqylau/baqylau/internal/report"
+)
+
+var pieces = []string{"A-001", "turnout", "web", "Нұр", "<b>", "&", "\"", "\\", "\n", "\x00", "\x7f", "\u2028", "\xff", "😀", " ", "0b6f1c1e-8f0e"}
+
+func randomText(r *rand.Rand) string {
+	var b strings.Builder
+	for range r.IntN(3) {
+		b.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+// TestReportEntryFastPath: a report's public and private parts written
+// without reflection are byte for byte what canonical (encoding/json)
+// writes, on random and hostile reports: the leaves of reports logged
+// before the fast path must still verify.
+func TestReportEntryFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	zones := []*time.Location{time.UTC, time.FixedZone("+06", 6*3600), time.FixedZone("-0930", -(9*3600 + 1800))}
+	fast := 0
+	for i := range 20000 {
+		at := time.Date(1+r.IntN(12000), time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), r.IntN(60), r.IntN(60), r.IntN(1e9), zones[r.IntN(len(zones))])
+		rep := report.Report{ID: r.Int64N(1e9), ClientID: randomText(r), ElectionID: r.Int64N(100), StationCode: randomText(r),
+			Form: report.FormCode(randomText(r)), FormVersion: r.IntN(5), ObserverID: r.Int64N(1000), EnteredBy: r.Int64N(10),
+			Channel: report.Channel(randomText(r)), ObservedAt: at, ReceivedAt: at.Add(time.Duration(r.IntN(1e6)) * time.Second),
+			Receipt: randomText(r), Answers: map[string]json.RawMessage{}}
+		for range r.IntN(4) {
+			v, _ := json.Marshal(randomText(r))
+			if r.IntN(2) == 0 {
+				v = json.RawMessage(" [ 1, 2 ] ")
+			}
+			rep.Answers[randomText(r)] = v
+		}
+		for range r.IntN(3) {
+			rep.Flags = append(rep.Flags, report.Flag{Code: randomText(r), Message: randomText(r)})
+		}
+		answers, err := report.CanonicalAnswers(rep.Answers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, okPub := reportPublicJSON(rep, rep.Answers)
+		if okPub {
+			want := canonical(ReportPublic{Election: rep.ElectionID, Station: rep.StationCode, Form: string(rep.Form),
+				FormVersion: rep.FormVersion, ObservedAt: minute(rep.ObservedAt), Answers: rep.Answers, Receipt: rep.Receipt})
+			if string(pub) != string(want) {
+				t.Fatalf("case %d: public part\n%s\nencoding/json writes\n%s", i, pub, want)
+			}
+		}
+		priv, okPriv := reportPrivateJSON(rep, answers)
+		if okPriv {
+			want := canonical(reportPrivate{rep.ClientID, rep.ObserverID, rep.EnteredBy, string(rep.Channel), exact(rep.ObservedAt),
+				exact(rep.ReceivedAt), answers, flags(rep.Flags)})
+			if string(priv) != string(want) {
+				t.Fatalf("case %d: private part\n%s\nencoding/json writes\n%s", i, priv, want)
+			}
+		}
+		if okPub && okPriv {
+			fast++
+		}
+	}
+	if fast < 500 {
+		t.Errorf("only %d of 20000 reports took the fast path", fast)
+	}
+	// An everyday report takes it.
+	rep := report.Report{ID: 7, ClientID: "0b6f1c1e-8f0e-4a5e-9d7a-2f7b0c3e4d5a", ElectionID: 1, StationCode: "KZ-75-001", Form: report.Turnout,
+		Channel: report.Web, ObservedAt: time.Now(), ReceivedAt: time.Now(), Receipt: strings.Repeat("ab", 32),
+		Answers: map[string]json.RawMessage{"checkpoint": json.RawMessage(`"12:00"`), "ballots_cast": json.RawMessage(`812`)},
+		Flags:   []report.Flag{{Code: report.FlagOutsideHours, Message: "observed at 2023-03-19 21:05, outside 08:00–20:00"}}}
+	answers, _ := report.CanonicalAnswers(rep.Answers)
+	if _, ok := reportPublicJSON(rep, rep.Answers); !ok {
+		t.Error("an everyday report's public part left the fast path")
+	}
+	if _, ok := reportPrivateJSON(rep, answers); !ok {
+		t.Error("an everyday report's private part left the fast path")
+	}
+}
