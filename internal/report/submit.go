@@ -32,6 +32,12 @@ type Submitter struct {
 	// Stored keeps the form definitions an admin adjusted (nil: the
 	// defaults only).
 	Stored FormStore
+	// CountsTTL is how long this node keeps a station's earlier counts
+	// before reading them again (default countsTTL). The node adds the
+	// reports it acknowledges itself, so a longer time only delays seeing
+	// reports that other nodes took: a server that is the database's
+	// only writer (SQLite) may keep them for long.
+	CountsTTL time.Duration
 
 	// Election-day answers that change rarely are kept for a few seconds
 	// (per node), so that a report costs no more reads than it must.
@@ -106,7 +112,11 @@ func (s *Submitter) caches() {
 		s.elections = memo.New[int64, election.Election](electionTTL, 1000)
 		s.stations = memo.New[stationKey, election.Station](stationTTL, 200_000)
 		s.assignments = memo.New[assignmentKey, bool](assignmentTTL, 200_000)
-		s.counts = memo.New[stationKey, *stationCounts](countsTTL, 200_000)
+		ttl := s.CountsTTL
+		if ttl <= 0 {
+			ttl = countsTTL
+		}
+		s.counts = memo.New[stationKey, *stationCounts](ttl, 200_000)
 		s.current = memo.New[struct{}, []Form](formsTTL, 1)
 	})
 }

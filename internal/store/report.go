@@ -96,7 +96,7 @@ func ballotsCast(r report.Report) any {
 // StationCounts returns the counts of a station's turnout and closing
 // reports (those with a whole ballots_cast), oldest first.
 func (db *DB) StationCounts(ctx context.Context, electionID int64, station string) ([]report.StationCount, error) {
-	rows, err := db.reader().query(ctx, `SELECT id, form, observer_id, observed_at, ballots_cast FROM reports
+	rows, err := db.hotReader().query(ctx, `SELECT id, form, observer_id, observed_at, ballots_cast FROM reports
 		WHERE election_id = $1 AND station_code = $2 AND ballots_cast IS NOT NULL ORDER BY observed_at, id`, electionID, station)
 	if err != nil {
 		return nil, fmt.Errorf("store: counts of station %q: %w", station, err)

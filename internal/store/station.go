@@ -148,7 +148,7 @@ func scanStation(sc interface{ Scan(...any) error }) (election.Station, error) {
 
 // Station returns one station by code (ENOTFOUND if none).
 func (db *DB) Station(ctx context.Context, electionID int64, code string) (election.Station, error) {
-	s, err := scanStation(db.reader().queryRow(ctx, stationSelect+" WHERE election_id = $1 AND code = $2", electionID, code))
+	s, err := scanStation(db.hotReader().queryRow(ctx, stationSelect+" WHERE election_id = $1 AND code = $2", electionID, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = baqylau.Errorf(baqylau.ENOTFOUND, "station %q not found in election %d", code, electionID)
 	}

@@ -43,6 +43,11 @@ type DB struct {
 	// for the hot path of ingestion: SQLite otherwise parses every INSERT
 	// anew. (pgx caches prepared statements by itself.)
 	stmts sync.Map
+	// readStmts keeps statements prepared on the SQLite readers, by query
+	// text, for the reads a report makes when this node's caches have
+	// expired (hotReader); database/sql prepares each on a connection when
+	// it is first used there.
+	readStmts sync.Map
 	// noLedger turns the tamper-evident log off (SetLedger, ledger.go).
 	noLedger atomic.Bool
 }
@@ -151,10 +156,12 @@ func (db *DB) firstPing(ctx context.Context) error {
 // Close closes every connection.
 func (db *DB) Close() error {
 	var err error
-	db.stmts.Range(func(_, v any) bool {
-		err = errors.Join(err, v.(*sql.Stmt).Close())
-		return true
-	})
+	for _, m := range []*sync.Map{&db.stmts, &db.readStmts} {
+		m.Range(func(_, v any) bool {
+			err = errors.Join(err, v.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -239,6 +246,8 @@ type conn struct {
 	// tx and db are set inside inTx, for prepared statements.
 	tx *sql.Tx
 	db *DB
+	// hot is set by hotReader: queries use statements prepared once.
+	hot *DB
 }
 
 // queryPrepared runs a query with a statement prepared on the SQLite
@@ -299,15 +308,53 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if c.hot != nil {
+		if stmt, err := c.hot.readStmt(ctx, query); err == nil {
+			return stmt.QueryContext(ctx, args...)
+		}
+	}
 	return c.q.QueryContext(ctx, rebind(c.dialect, query), args...)
 }
 
 func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if c.hot != nil {
+		if stmt, err := c.hot.readStmt(ctx, query); err == nil {
+			return stmt.QueryRowContext(ctx, args...)
+		}
+	}
 	return c.q.QueryRowContext(ctx, rebind(c.dialect, query), args...)
 }
 
 // reader returns a conn for read-only queries.
 func (db *DB) reader() conn { return conn{q: db.read, dialect: db.dialect} }
+
+// hotReader is reader for the few fixed queries each report may make (its
+// station, its station's counts): on SQLite they run as statements
+// prepared once rather than parsed for every report. Only queries whose
+// text does not vary may go through it, since each text is kept.
+func (db *DB) hotReader() conn {
+	c := db.reader()
+	if db.dialect == SQLite {
+		c.hot = db
+	}
+	return c
+}
+
+// readStmt returns the statement prepared on the readers for query.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if v, ok := db.readStmts.Load(query); ok {
+		return v.(*sql.Stmt), nil
+	}
+	stmt, err := db.read.PrepareContext(ctx, rebind(db.dialect, query))
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := db.readStmts.LoadOrStore(query, stmt); loaded {
+		_ = stmt.Close() // another goroutine prepared it first
+		return v.(*sql.Stmt), nil
+	}
+	return stmt, nil
+}
 
 // writer returns a conn for single-statement writes.
 func (db *DB) writer() conn { return conn{q: db.write, dialect: db.dialect} }

@@ -136,7 +136,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Ingest = countingIngest{next: cfg.Ingest, m: cfg.Metrics}
 	}
 	s := &Server{cfg: cfg, metrics: cfg.Metrics, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
-		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest, Stored: formStore(cfg.Reports)},
+		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest, Stored: formStore(cfg.Reports),
+			CountsTTL: countsTTL(cfg.Reports)},
 		tokens: memo.New[string, auth.User](tokenTTL, 100_000), signins: newThrottle(signInEvery, signInBurst)}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, instrument(rt.pattern, s.guard(rt)))
@@ -156,6 +157,20 @@ func (s *Server) Handler() http.Handler {
 	h = s.observe(h)
 	h = s.forwarded(h)
 	return h
+}
+
+// countsTTL is how long the submitter keeps a station's earlier counts.
+// On SQLite this server is the database's only writer and every report
+// passes its submitter, which adds each one it acknowledges: the counts it
+// keeps stay complete, and reading them again every few seconds (a query
+// for nearly every report, since a station reports every few minutes)
+// would find nothing new. Nodes sharing PostgreSQL read them again soon,
+// to see each other's reports.
+func countsTTL(r report.Store) time.Duration {
+	if d, ok := r.(interface{ Dialect() string }); ok && d.Dialect() == "sqlite" {
+		return 15 * time.Minute
+	}
+	return 0 // the submitter's default
 }
 
 // formStore is where adjusted forms are kept: the report store, when it
