@@ -9,7 +9,16 @@ import (
 // ExplainPhoneLookup returns SQLite's plan of the ObserversByPhone query,
 // for the test that it uses its index.
 func (db *DB) ExplainPhoneLookup(ctx context.Context) (string, error) {
-	rows, err := db.reader().query(ctx, "EXPLAIN QUERY PLAN SELECT id FROM observers WHERE "+phoneDigits+" IN ($1, $2)", "7", "8")
+	return db.explain(ctx, "SELECT id FROM observers WHERE "+phoneDigits+" IN ($1, $2)", "7", "8")
+}
+
+// ExplainCountReports returns SQLite's plan of the CountReports query.
+func (db *DB) ExplainCountReports(ctx context.Context) (string, error) {
+	return db.explain(ctx, reportSelect+countReportsWhere, 1)
+}
+
+func (db *DB) explain(ctx context.Context, query string, args ...any) (string, error) {
+	rows, err := db.reader().query(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return "", err
 	}
