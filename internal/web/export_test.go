@@ -1,6 +1,10 @@
 package web
 
-import "github.com/baqylau/baqylau/internal/auth"
+import (
+	"time"
+
+	"github.com/baqylau/baqylau/internal/auth"
+)
 
 // RouteInfo is a route's pattern and the roles it allows (nil: anyone).
 type RouteInfo struct {
@@ -16,3 +20,10 @@ func RouteRoles() []RouteInfo {
 	}
 	return out
 }
+
+// SlowSignInRefill makes s give a throttled address one more sign-in
+// attempt an hour (not every signInEvery), so that a test whose twenty
+// failed sign-ins take longer than signInEvery on a slow machine (argon2
+// under the race detector) still finds the address throttled.
+// TestThrottleRecovers checks the refill itself, on a clock of its own.
+func SlowSignInRefill(s *Server) { s.signins = newThrottle(time.Hour, signInBurst) }
