@@ -130,29 +130,14 @@ func (db *DB) StationCounts(ctx context.Context, electionID int64, station strin
 // the one that has a row.
 func insertIdempotent(ctx context.Context, c conn, table string, cols []string, rows [][]any,
 	ids []string, first []int, acks []report.Ack) error {
-	inserted := make(map[string]int64, len(rows))
-	for start := 0; start < len(rows); {
-		n := chunkRows(c.dialect, len(rows)-start, saveParams/len(cols))
-		chunk := rows[start : start+n]
-		start += n
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		if err := scanIDs(ctx, c, insertQuery(table, cols, len(chunk)), args, inserted); err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
-		}
+	var inserted map[string]int64
+	var stored map[string]report.Ack
+	var err error
+	if c.dialect == SQLite {
+		inserted, stored, err = insertNewSQLite(ctx, c, table, cols, rows)
+	} else {
+		inserted, stored, err = insertReturning(ctx, c, table, cols, rows, ids, first)
 	}
-	// The rows not inserted clashed with stored ones: read those.
-	var missing []string
-	for i, id := range ids {
-		if first[i] == i {
-			if _, ok := inserted[id]; !ok {
-				missing = append(missing, id)
-			}
-		}
-	}
-	stored, err := storedAcks(ctx, c, table, missing)
 	if err != nil {
 		return err
 	}
@@ -177,6 +162,134 @@ func insertIdempotent(ctx context.Context, c conn, table string, cols []string, 
 		}
 	}
 	return nil
+}
+
+// insertReturning inserts the rows whose client id is new and returns
+// their ids, then reads the stored rows of the others (PostgreSQL: other
+// transactions may insert the same client id meanwhile, and ON CONFLICT
+// settles which one stores it).
+func insertReturning(ctx context.Context, c conn, table string, cols []string, rows [][]any,
+	ids []string, first []int) (map[string]int64, map[string]report.Ack, error) {
+	inserted := make(map[string]int64, len(rows))
+	for start := 0; start < len(rows); {
+		n := chunkRows(c.dialect, len(rows)-start, saveParams/len(cols))
+		chunk := rows[start : start+n]
+		start += n
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if err := scanIDs(ctx, c, insertQuery(table, cols, len(chunk)), args, inserted); err != nil {
+			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	// The rows not inserted clashed with stored ones: read those.
+	var missing []string
+	for i, id := range ids {
+		if first[i] == i {
+			if _, ok := inserted[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+	}
+	stored, err := storedAcks(ctx, c, table, missing)
+	return inserted, stored, err
+}
+
+// insertNewSQLite reads which client ids of rows are stored, inserts the
+// other rows and returns the ids given to them. The SQLite writer holds
+// the database for the whole transaction, so nothing can store a client
+// id between the read and the INSERT, and each INSERT gives its rows
+// consecutive ids in order, ending at the last insert rowid (the tables
+// are AUTOINCREMENT: a new row's id is one more than any before). This
+// spares SQLite the temporary table of RETURNING, and this side a row to
+// read back per report.
+func insertNewSQLite(ctx context.Context, c conn, table string, cols []string, rows [][]any) (map[string]int64, map[string]report.Ack, error) {
+	clientIDs := make([]string, len(rows))
+	for i, r := range rows {
+		clientIDs[i] = r[0].(string)
+	}
+	stored, err := storedAcksSQLite(ctx, c, table, clientIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	fresh := rows
+	if len(stored) > 0 {
+		fresh = make([][]any, 0, len(rows))
+		for _, r := range rows {
+			if _, ok := stored[r[0].(string)]; !ok {
+				fresh = append(fresh, r)
+			}
+		}
+	}
+	inserted := make(map[string]int64, len(fresh))
+	for start := 0; start < len(fresh); {
+		n := chunkRows(c.dialect, len(fresh)-start, saveParams/len(cols))
+		chunk := fresh[start : start+n]
+		start += n
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		res, err := c.execPrepared(ctx, plainInsertQuery(table, cols, n), args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
+		}
+		if added, err := res.RowsAffected(); err != nil || added != int64(n) {
+			return nil, nil, fmt.Errorf("insert into %s: %d rows of %d inserted (%v)", table, added, n, err)
+		}
+		for k, r := range chunk {
+			inserted[r[0].(string)] = last - int64(n-1-k)
+		}
+	}
+	return inserted, stored, nil
+}
+
+// storedAcksQuery reads the stored rows of some client ids ($1: a JSON
+// array), in one statement prepared once whatever their number.
+func storedAcksQuery(table string) string {
+	return "SELECT id, client_id, receipt, flags FROM " + table + " WHERE client_id IN (SELECT value FROM json_each($1))"
+}
+
+// storedAcksSQLite is storedAcks in one prepared statement.
+func storedAcksSQLite(ctx context.Context, c conn, table string, clientIDs []string) (map[string]report.Ack, error) {
+	list, err := json.Marshal(clientIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.queryPrepared(ctx, storedAcksQuery(table), string(list))
+	if err != nil {
+		return nil, fmt.Errorf("find stored %s: %w", table, err)
+	}
+	defer rows.Close()
+	acks := map[string]report.Ack{}
+	for rows.Next() {
+		var a report.Ack
+		var clientID, flags string
+		if err := rows.Scan(&a.ID, &clientID, &a.Receipt, &flags); err != nil {
+			return nil, fmt.Errorf("find stored %s: %w", table, err)
+		}
+		if a.Flags, err = parseFlags(flags); err != nil {
+			return nil, fmt.Errorf("%s %d: %w", table, a.ID, err)
+		}
+		a.Duplicate = true
+		acks[clientID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find stored %s: %w", table, err)
+	}
+	return acks, nil
+}
+
+// plainInsertQuery is the INSERT of n rows into table without ON CONFLICT
+// or RETURNING, for insertNewSQLite.
+func plainInsertQuery(table string, cols []string, n int) string {
+	q := insertQuery(table, cols, n)
+	return q[:strings.Index(q, " ON CONFLICT")]
 }
 
 // sqliteChunks are the row counts of the INSERTs SQLite is given: fixed

@@ -284,11 +284,14 @@ func (db *DB) prepareHot(ctx context.Context) error {
 		table string
 		cols  []string
 	}{{"reports", reportCols}, {"incidents", incidentCols}} {
+		qs := []string{storedAcksQuery(t.table)}
 		for _, n := range sqliteChunks {
-			q := insertQuery(t.table, t.cols, n)
+			qs = append(qs, plainInsertQuery(t.table, t.cols, n))
+		}
+		for _, q := range qs {
 			stmt, err := db.write.PrepareContext(ctx, rebind(db.dialect, q))
 			if err != nil {
-				return fmt.Errorf("store: prepare insert of %d %s: %w", n, t.table, err)
+				return fmt.Errorf("store: prepare %q: %w", q[:40], err)
 			}
 			db.stmts.Store(q, stmt)
 		}
