@@ -112,6 +112,13 @@ func ReportEntry(r report.Report, salt []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("ledger: report %d: %w", r.ID, err)
 	}
+	return ReportEntryOf(r, answers, salt), nil
+}
+
+// ReportEntryOf is ReportEntry for a report whose canonical answers
+// (report.CanonicalAnswers) the caller has already, as the store has
+// when it saves a batch.
+func ReportEntryOf(r report.Report, answers []byte, salt []byte) Entry {
 	pubAnswers := make(map[string]json.RawMessage, len(r.Answers))
 	for id, v := range r.Answers {
 		if publicAnswer(r.Form, id) {
@@ -125,10 +132,10 @@ func ReportEntry(r report.Report, salt []byte) (Entry, error) {
 	}
 	private, ok := reportPrivateJSON(r, answers)
 	if ok {
-		return entry(KindReport, r.ID, public, private, salt), nil
+		return entry(KindReport, r.ID, public, private, salt)
 	}
 	private = canonical(reportPrivate{r.ClientID, r.ObserverID, r.EnteredBy, string(r.Channel), exact(r.ObservedAt), exact(r.ReceivedAt), answers, flags(r.Flags)})
-	return entry(KindReport, r.ID, public, private, salt), nil
+	return entry(KindReport, r.ID, public, private, salt)
 }
 
 // reportPublicJSON writes what canonical writes of a report's public part

@@ -36,8 +36,9 @@ type logItem struct {
 }
 
 // logReports appends the new reports of a SaveReports batch: those whose
-// ack is not a duplicate, completed as the store keeps them.
-func (db *DB) logReports(ctx context.Context, c conn, batch []report.Report, acks []report.Ack, received time.Time) error {
+// ack is not a duplicate, completed as the store keeps them; answers[i]
+// are batch[i]'s canonical answers.
+func (db *DB) logReports(ctx context.Context, c conn, batch []report.Report, answers [][]byte, acks []report.Ack, received time.Time) error {
 	items := make([]logItem, 0, len(batch))
 	salts := ledger.NewSalts(len(batch))
 	for i, r := range batch {
@@ -50,11 +51,7 @@ func (db *DB) logReports(ctx context.Context, c conn, batch []report.Report, ack
 		}
 		r.ObservedAt, r.ReceivedAt = normTime(r.ObservedAt), normTime(r.ReceivedAt)
 		salt := salts[i]
-		e, err := ledger.ReportEntry(r, salt)
-		if err != nil {
-			return err
-		}
-		items = append(items, logItem{e, salt, r.Receipt})
+		items = append(items, logItem{ledger.ReportEntryOf(r, answers[i], salt), salt, r.Receipt})
 	}
 	return db.appendLog(ctx, c, items)
 }

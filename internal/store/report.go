@@ -37,7 +37,8 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 	rows := make([][]any, 0, len(batch))
 	acks := make([]report.Ack, len(batch))
 	ids := make([]string, len(batch))
-	first := make([]int, len(batch)) // index of the first report with the same client id
+	canonical := make([][]byte, len(batch)) // each report's canonical answers, for the log
+	first := make([]int, len(batch))        // index of the first report with the same client id
 	seen := make(map[string]int, len(batch))
 	for i, r := range batch {
 		ids[i] = r.ClientID
@@ -62,6 +63,7 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 			rec = r.ReceivedAt
 		}
 		acks[i] = report.Ack{Receipt: receipt, Flags: r.Flags}
+		canonical[i] = answers
 		rows = append(rows, []any{r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
 			nullID(r.ObserverID), nullID(r.EnteredBy), string(r.Channel), db.timeArg(r.ObservedAt),
 			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r)})
@@ -70,7 +72,7 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		if err := insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks); err != nil {
 			return err
 		}
-		if err := db.logReports(ctx, c, batch, acks, received); err != nil { // tamper-evident log (ledger.go)
+		if err := db.logReports(ctx, c, batch, canonical, acks, received); err != nil { // tamper-evident log (ledger.go)
 			return err
 		}
 		return db.tallyReports(ctx, c, batch, acks) // turnout sums, in the same transaction (tally.go)
