@@ -290,8 +290,31 @@ func storedAcksSQLite(ctx context.Context, c conn, table string, clientIDs []str
 // plainInsertQuery is the INSERT of n rows into table without ON CONFLICT
 // or RETURNING, for insertNewSQLite.
 func plainInsertQuery(table string, cols []string, n int) string {
-	q := insertQuery(table, cols, n)
-	return q[:strings.Index(q, " ON CONFLICT")]
+	key := table + "/" + strconv.Itoa(n)
+	if q, ok := insertQueries.Load(key); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	p := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	q := b.String()
+	insertQueries.Store(key, q)
+	return q
 }
 
 // sqliteChunks are the row counts of the INSERTs SQLite is given: fixed
@@ -326,30 +349,11 @@ var insertQueries sync.Map
 // client id exists and returns the id and client id of the rows inserted
 // (in no promised order: they are matched by client id).
 func insertQuery(table string, cols []string, n int) string {
-	key := table + "/" + strconv.Itoa(n)
+	key := table + "/returning/" + strconv.Itoa(n)
 	if q, ok := insertQueries.Load(key); ok {
 		return q.(string)
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	p := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(p))
-			p++
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(" ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id")
-	q := b.String()
+	q := plainInsertQuery(table, cols, n) + " ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id"
 	insertQueries.Store(key, q)
 	return q
 }
