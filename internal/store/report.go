@@ -177,11 +177,7 @@ func insertReturning(ctx context.Context, c conn, table string, cols []string, r
 		n := chunkRows(c.dialect, len(rows)-start, saveParams/len(cols))
 		chunk := rows[start : start+n]
 		start += n
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		if err := scanIDs(ctx, c, insertQuery(table, cols, len(chunk)), args, inserted); err != nil {
+		if err := scanIDs(ctx, c, insertQuery(table, cols, len(chunk)), flatten(chunk, len(cols)), inserted); err != nil {
 			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
@@ -196,6 +192,15 @@ func insertReturning(ctx context.Context, c conn, table string, cols []string, r
 	}
 	stored, err := storedAcks(ctx, c, table, missing)
 	return inserted, stored, err
+}
+
+// flatten lays rows of width values end to end, as one INSERT's arguments.
+func flatten(rows [][]any, width int) []any {
+	args := make([]any, 0, len(rows)*width)
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	return args
 }
 
 // insertNewSQLite reads which client ids of rows are stored, inserts the
@@ -229,11 +234,7 @@ func insertNewSQLite(ctx context.Context, c conn, table string, cols []string, r
 		n := chunkRows(c.dialect, len(fresh)-start, saveParams/len(cols))
 		chunk := fresh[start : start+n]
 		start += n
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		res, err := c.execPrepared(ctx, plainInsertQuery(table, cols, n), args...)
+		res, err := c.execPrepared(ctx, plainInsertQuery(table, cols, n), flatten(chunk, len(cols))...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
 		}
