@@ -217,39 +217,44 @@ func routeOf(p *atomic.Pointer[string]) string {
 	return "unmatched"
 }
 
-// observe counts requests and their durations by route pattern, and the
-// clients of live streams.
+// observe counts requests and their durations by route pattern and the
+// clients of live streams, and logs each request: method, route (the
+// pattern, not the path: a path may carry a sign-in token; never the
+// query, which may carry search terms with names), status, size and
+// duration; never bodies or credentials. One record per request carries
+// all it needs (see instrument).
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		route := &atomic.Pointer[string]{}
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
-		sw := &statusWriter{ResponseWriter: w}
-		stream := false
-		sw.onHeader = func() {
-			if strings.HasPrefix(sw.Header().Get("Content-Type"), "text/event-stream") {
-				stream = true
-				s.metrics.sse.Inc()
-			}
-		}
+		rec := &requestRecord{statusWriter: statusWriter{ResponseWriter: w, sse: s.metrics.sse}}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &rec.route))
 		s.metrics.inFlight.Inc()
 		defer func() {
 			s.metrics.inFlight.Dec()
-			if stream {
+			if rec.stream {
 				s.metrics.sse.Dec()
 			}
-			status := sw.status
+			status := rec.status
 			if status == 0 {
 				status = http.StatusOK
 			}
-			rt := routeOf(route)
+			elapsed := time.Since(start)
+			rt := routeOf(&rec.route)
 			s.metrics.requests.WithLabelValues(rt, methodLabel(r.Method), strconv.Itoa(status)).Inc()
-			if !stream {
-				s.metrics.latency.WithLabelValues(rt).Observe(time.Since(start).Seconds())
+			if !rec.stream {
+				s.metrics.latency.WithLabelValues(rt).Observe(elapsed.Seconds())
 			}
+			s.log.Info("http", "method", r.Method, "route", requestRoute(r), "status", status, "bytes", rec.bytes, "ms", elapsed.Milliseconds())
 		}()
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(&rec.statusWriter, r)
 	})
+}
+
+// requestRecord is what observe keeps of a request: its status and size
+// as written, and the pattern of the route that answered.
+type requestRecord struct {
+	statusWriter
+	route atomic.Pointer[string]
 }
 
 // methodLabel keeps the label's values to the methods routes use.

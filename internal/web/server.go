@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/channel"
@@ -149,14 +151,29 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	h = s.authenticate(h)
-	h = s.sessions.LoadAndSave(h)
+	h = s.browserSessions(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = securityHeaders(h)
-	h = s.logRequests(h)
 	h = s.recoverPanics(h)
 	h = s.observe(h)
 	h = s.forwarded(h)
 	return h
+}
+
+// browserSessions loads and saves the session of the request's cookie,
+// except for API calls with a bearer token: authenticate takes the token
+// and never the cookie, and API handlers keep nothing in a session, so
+// that loading one (and a Vary: Cookie on the answer) would be work for
+// every report of election day with nothing to show for it.
+func (s *Server) browserSessions(next http.Handler) http.Handler {
+	withSession := s.sessions.LoadAndSave(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") && r.Header.Get("Authorization") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		withSession.ServeHTTP(w, r)
+	})
 }
 
 // countsTTL is how long the submitter keeps a station's earlier counts.
@@ -182,33 +199,59 @@ func formStore(r report.Store) report.FormStore {
 	return nil
 }
 
-// securityHeaders sets the headers every response carries.
+// securityHeaders sets the headers every response carries: pages get the
+// full set; API calls (JSON for programs, never rendered by a browser) a
+// content policy that forbids everything, nosniff and no framing, which
+// is what a browser could act on. The values are shared, read-only
+// slices: a response's header map takes them without allocating (a
+// handler that adds a value appends to a copy, since each has no spare
+// capacity).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h["Content-Security-Policy"] = apiCSP
+		} else {
+			h["Content-Security-Policy"] = pageCSP
+			h["Referrer-Policy"] = sameOrigin
+			h["Cross-Origin-Opener-Policy"] = sameOrigin
+			h["Permissions-Policy"] = noDevices
+		}
+		h["X-Content-Type-Options"] = nosniff
+		h["X-Frame-Options"] = deny
 		next.ServeHTTP(w, r)
 	})
 }
+
+var (
+	pageCSP    = headerValue("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	apiCSP     = headerValue("default-src 'none'; frame-ancestors 'none'")
+	sameOrigin = headerValue("same-origin")
+	noDevices  = headerValue("camera=(), microphone=(), geolocation=()")
+	nosniff    = headerValue("nosniff")
+	deny       = headerValue("DENY")
+)
+
+// headerValue is a header's one value, with no room to append in place
+// (a slice literal's capacity is its length).
+func headerValue(v string) []string { return []string{v} }
 
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
-	// onHeader, if set, is called once as the header is written.
-	onHeader func()
+	// sse, if set, counts the response while it lasts if it is a live
+	// stream (text/event-stream); stream says whether it was.
+	sse    prometheus.Gauge
+	stream bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
-		if w.onHeader != nil {
-			w.onHeader()
+		if w.sse != nil && strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+			w.stream = true
+			w.sse.Inc()
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
@@ -224,18 +267,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// logRequests logs method, route (the pattern, not the path: a path may
-// carry a sign-in token; never the query, which may carry search terms
-// with names), status and duration; never bodies or credentials.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		s.log.Info("http", "method", r.Method, "route", requestRoute(r), "status", sw.status, "bytes", sw.bytes, "ms", time.Since(start).Milliseconds())
-	})
-}
 
 // recoverPanics turns a panic into a 500 and a log line with the stack.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {

@@ -449,6 +449,46 @@ func TestPagesScenario(t *testing.T) {
 	})
 }
 
+// TestAPIAnswersCarryNoSession checks what an API call with a bearer
+// token gets back: a content policy that forbids everything, nosniff, no
+// session cookie and no Vary: Cookie (the server loads no session for
+// it), and a line in the request log with the route's pattern, not its
+// path. Pages keep their sessions and full headers.
+func TestAPIAnswersCarryNoSession(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, store.SQLite))
+	admin := f.user(auth.Admin, "admin@example.org")
+	eid := f.newElection(admin)
+	resp := f.do("POST", "/api/v1/elections/"+itoa(eid)+"/reports", admin, "application/json",
+		strings.NewReader(turnout("0190c3a4-8f0e-7a5e-9d7a-2f7b0c3e4d5a", "001", "2023-03-19T12:05:00+06:00", 300)))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("report: %d %s", resp.StatusCode, readAll(t, resp.Body))
+	}
+	if got := resp.Header.Get("Content-Security-Policy"); got != "default-src 'none'; frame-ancestors 'none'" {
+		t.Errorf("API answer's Content-Security-Policy = %q", got)
+	}
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("API answer's headers = %v", resp.Header)
+	}
+	if len(resp.Cookies()) != 0 || resp.Header.Get("Vary") != "" {
+		t.Errorf("API answer has cookies %v, Vary %q", resp.Cookies(), resp.Header.Get("Vary"))
+	}
+	line := ""
+	for _, l := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(l, "msg=http") && strings.Contains(l, "/reports") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, `route="POST /api/v1/elections/{id}/reports"`) || !strings.Contains(line, "status=201") {
+		t.Errorf("request log line = %q", line)
+	}
+
+	page := f.do("GET", "/login", "", "", nil)
+	if page.Header.Get("Vary") != "Cookie" || page.Header.Get("Referrer-Policy") != "same-origin" ||
+		!strings.Contains(page.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("page headers = %v", page.Header)
+	}
+}
+
 func TestSecurityHeadersAndHealth(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, store.SQLite))
 	resp := f.do("GET", "/", "", "", nil)
