@@ -119,14 +119,14 @@ func ReportEntry(r report.Report, salt []byte) (Entry, error) {
 // (report.CanonicalAnswers) the caller has already, as the store has
 // when it saves a batch.
 func ReportEntryOf(r report.Report, answers []byte, salt []byte) Entry {
-	pubAnswers := make(map[string]json.RawMessage, len(r.Answers))
-	for id, v := range r.Answers {
-		if publicAnswer(r.Form, id) {
-			pubAnswers[id] = v
-		}
-	}
-	public, ok := reportPublicJSON(r, pubAnswers)
+	public, ok := reportPublicJSON(r)
 	if !ok {
+		pubAnswers := make(map[string]json.RawMessage, len(r.Answers))
+		for id, v := range r.Answers {
+			if publicAnswer(r.Form, id) {
+				pubAnswers[id] = v
+			}
+		}
 		public = canonical(ReportPublic{Election: r.ElectionID, Station: r.StationCode, Form: string(r.Form),
 			FormVersion: r.FormVersion, ObservedAt: minute(r.ObservedAt), Answers: pubAnswers, Receipt: r.Receipt})
 	}
@@ -142,7 +142,7 @@ func ReportEntryOf(r report.Report, answers []byte, salt []byte) Entry {
 // without reflection (reports are logged by the thousand a second); false
 // if a string needs escaping or a time is out of JSON's range, for
 // canonical to write instead. entry_test.go compares the two.
-func reportPublicJSON(r report.Report, answers map[string]json.RawMessage) ([]byte, bool) {
+func reportPublicJSON(r report.Report) ([]byte, bool) {
 	b := make([]byte, 0, 192)
 	b = append(b, `{"election":`...)
 	b = strconv.AppendInt(b, r.ElectionID, 10)
@@ -155,7 +155,7 @@ func reportPublicJSON(r report.Report, answers map[string]json.RawMessage) ([]by
 	b = append(b, `,"observed_at":`...)
 	b, ok3 := appendJSONTime(b, minute(r.ObservedAt))
 	b = append(b, `,"answers":`...)
-	b, ok4 := report.AppendCanonicalObject(b, answers)
+	b, ok4 := report.AppendCanonicalSubset(b, r.Answers, func(id string) bool { return publicAnswer(r.Form, id) })
 	b = append(b, `,"receipt":`...)
 	b, ok5 := report.AppendPlainString(b, r.Receipt)
 	return append(b, '}'), ok1 && ok2 && ok3 && ok4 && ok5

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
@@ -48,10 +50,21 @@ func TestReportEntryFastPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pub, okPub := reportPublicJSON(rep, rep.Answers)
+		if r.IntN(2) == 0 { // a real form, whose private answers the public part leaves out
+			rep.Form = []report.FormCode{report.Turnout, report.Opening, report.Closing, report.Count}[r.IntN(4)]
+			rep.Answers["ballots_cast"] = json.RawMessage("812")
+			rep.Answers["comment"] = json.RawMessage(`"the chair's phone is 777"`)
+		}
+		pubAnswers := map[string]json.RawMessage{}
+		for id, v := range rep.Answers {
+			if publicAnswer(rep.Form, id) {
+				pubAnswers[id] = v
+			}
+		}
+		pub, okPub := reportPublicJSON(rep)
 		if okPub {
 			want := canonical(ReportPublic{Election: rep.ElectionID, Station: rep.StationCode, Form: string(rep.Form),
-				FormVersion: rep.FormVersion, ObservedAt: minute(rep.ObservedAt), Answers: rep.Answers, Receipt: rep.Receipt})
+				FormVersion: rep.FormVersion, ObservedAt: minute(rep.ObservedAt), Answers: pubAnswers, Receipt: rep.Receipt})
 			if string(pub) != string(want) {
 				t.Fatalf("case %d: public part\n%s\nencoding/json writes\n%s", i, pub, want)
 			}
@@ -77,10 +90,43 @@ func TestReportEntryFastPath(t *testing.T) {
 		Answers: map[string]json.RawMessage{"checkpoint": json.RawMessage(`"12:00"`), "ballots_cast": json.RawMessage(`812`)},
 		Flags:   []report.Flag{{Code: report.FlagOutsideHours, Message: "observed at 2023-03-19 21:05, outside 08:00–20:00"}}}
 	answers, _ := report.CanonicalAnswers(rep.Answers)
-	if _, ok := reportPublicJSON(rep, rep.Answers); !ok {
+	if _, ok := reportPublicJSON(rep); !ok {
 		t.Error("an everyday report's public part left the fast path")
 	}
 	if _, ok := reportPrivateJSON(rep, answers); !ok {
 		t.Error("an everyday report's private part left the fast path")
 	}
+}
+
+// TestOneBufferHashes checks the hashes made in one buffer against the
+// RFC 6962 hasher and crypto/sha256 fed piece by piece: a leaf's hash,
+// an interior node's and a private part's.
+func TestOneBufferHashes(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := range 2000 {
+		e := Entry{Kind: KindReport, Ref: r.Int64N(1 << 40), Public: []byte(randomText(r) + strings.Repeat("x", i%300)),
+			PrivateHash: randomBytes(r, HashSize)}
+		if got, want := e.LeafHash(), HashLeaf(e.LeafData()); !bytes.Equal(got, want) {
+			t.Fatalf("leaf hash of %+v = %x, want %x", e, got, want)
+		}
+		l, rt := randomBytes(r, HashSize), randomBytes(r, HashSize)
+		if got, want := hashChildren(l, rt), HashChildren(l, rt); !bytes.Equal(got, want) {
+			t.Fatalf("node hash = %x, want %x", got, want)
+		}
+		salt, private := randomBytes(r, SaltSize), []byte(randomText(r))
+		h := sha256.New()
+		h.Write(salt)
+		h.Write(private)
+		if got := PrivateHash(salt, private); !bytes.Equal(got, h.Sum(nil)) {
+			t.Fatalf("private hash = %x, want %x", got, h.Sum(nil))
+		}
+	}
+}
+
+func randomBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
 }

@@ -76,23 +76,33 @@ type Entry struct {
 //
 //	"baqylau-ledger-v1", kind, ref in decimal, public JSON, private hash (32 raw bytes)
 func (e Entry) LeafData() []byte {
-	b := make([]byte, 0, 64+len(e.Public)+HashSize)
+	return e.appendLeafData(make([]byte, 0, 64+len(e.Public)+HashSize))
+}
+
+// appendLeafData appends LeafData to b.
+func (e Entry) appendLeafData(b []byte) []byte {
 	field := func(v []byte) {
 		b = strconv.AppendInt(b, int64(len(v)), 10)
 		b = append(b, ':')
 		b = append(b, v...)
 		b = append(b, ',')
 	}
+	var ref [20]byte
 	field([]byte(leafVersion))
 	field([]byte(e.Kind))
-	field(strconv.AppendInt(nil, e.Ref, 10))
+	field(strconv.AppendInt(ref[:0], e.Ref, 10))
 	field(e.Public)
 	field(e.PrivateHash)
 	return b
 }
 
-// LeafHash is the RFC 6962 hash of the entry's leaf: SHA-256(0x00 ‖ LeafData).
-func (e Entry) LeafHash() []byte { return HashLeaf(e.LeafData()) }
+// LeafHash is the RFC 6962 hash of the entry's leaf: SHA-256(0x00 ‖
+// LeafData), hashed in one buffer (the log hashes a leaf per report).
+func (e Entry) LeafHash() []byte {
+	b := e.appendLeafData(append(make([]byte, 0, 1+64+len(e.Public)+HashSize), rfc6962.RFC6962LeafHashPrefix))
+	h := sha256.Sum256(b)
+	return h[:]
+}
 
 // HashLeaf is RFC 6962's leaf hash, SHA-256(0x00 ‖ data).
 func HashLeaf(data []byte) []byte { return rfc6962.DefaultHasher.HashLeaf(data) }
@@ -125,10 +135,8 @@ func NewSalts(n int) [][]byte {
 
 // PrivateHash returns SHA-256(salt ‖ private).
 func PrivateHash(salt, private []byte) []byte {
-	h := sha256.New()
-	h.Write(salt)
-	h.Write(private)
-	return h.Sum(nil)
+	h := sha256.Sum256(append(append(make([]byte, 0, len(salt)+len(private)), salt...), private...))
+	return h[:]
 }
 
 // Range is the compact range of a tree from leaf 0: the roots of its
@@ -136,7 +144,7 @@ func PrivateHash(salt, private []byte) []byte {
 // root without reading the tree.
 type Range struct{ r *compact.Range }
 
-var factory = &compact.RangeFactory{Hash: HashChildren}
+var factory = &compact.RangeFactory{Hash: hashChildren}
 
 // NewRange returns the range of a tree of size leaves given its perfect
 // subtree roots, as Hashes returned them.
@@ -146,6 +154,20 @@ func NewRange(size uint64, hashes [][]byte) (*Range, error) {
 		return nil, fmt.Errorf("ledger: range of %d leaves: %w", size, err)
 	}
 	return &Range{r}, nil
+}
+
+// hashChildren is HashChildren in one buffer on the stack, for the range
+// (a node completes with every other leaf appended).
+func hashChildren(l, r []byte) []byte {
+	if len(l) != HashSize || len(r) != HashSize {
+		return HashChildren(l, r)
+	}
+	var b [1 + 2*HashSize]byte
+	b[0] = rfc6962.RFC6962NodeHashPrefix
+	copy(b[1:], l)
+	copy(b[1+HashSize:], r)
+	h := sha256.Sum256(b[:])
+	return h[:]
 }
 
 // Node is a perfect subtree's root: level 0 is a leaf.

@@ -43,9 +43,19 @@ func AppendPlainString(dst []byte, s string) ([]byte, bool) {
 // map[string]json.RawMessage with HTML escaping off. Values must be valid
 // JSON. It reports false, leaving dst unchanged, if a key needs escaping.
 func AppendCanonicalObject(dst []byte, m map[string]json.RawMessage) ([]byte, bool) {
-	keys := make([]string, 0, len(m))
+	return AppendCanonicalSubset(dst, m, nil)
+}
+
+// AppendCanonicalSubset is AppendCanonicalObject for the keys of m that
+// keep accepts (all of them if keep is nil), without building the smaller
+// map.
+func AppendCanonicalSubset(dst []byte, m map[string]json.RawMessage, keep func(string) bool) ([]byte, bool) {
+	var room [16]string // a form's answers fit, without allocating
+	keys := room[:0]
 	for k := range m {
-		keys = append(keys, k)
+		if keep == nil || keep(k) {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	start := len(dst)

@@ -88,11 +88,39 @@ func ballotsCast(r report.Report) any {
 	if r.Form != report.Turnout && r.Form != report.Closing {
 		return nil
 	}
+	raw := r.Answers[report.QBallotsCast]
+	if n, ok := plainInt(raw); ok {
+		return n
+	}
 	var n int64
-	if err := json.Unmarshal(r.Answers[report.QBallotsCast], &n); err != nil {
+	if err := json.Unmarshal(raw, &n); err != nil {
 		return nil // not a whole number: flagged by the rules, not counted
 	}
 	return n
+}
+
+// plainInt reads a JSON number written as digits alone, with an optional
+// minus sign (as nearly every count is), without encoding/json; false for
+// anything else, which json.Unmarshal then decides.
+func plainInt(raw []byte) (int64, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(raw) {
+		n = -n
+	}
+	return n, true
 }
 
 // StationCounts returns the counts of a station's turnout and closing
