@@ -143,7 +143,11 @@ func ReportEntryOf(r report.Report, answers []byte, salt []byte) Entry {
 // if a string needs escaping or a time is out of JSON's range, for
 // canonical to write instead. entry_test.go compares the two.
 func reportPublicJSON(r report.Report) ([]byte, bool) {
-	b := make([]byte, 0, 192)
+	size := 160 + len(r.StationCode) + len(r.Receipt) // the fixed part of an everyday report
+	for k, v := range r.Answers {
+		size += len(k) + len(v) + 4
+	}
+	b := make([]byte, 0, size)
 	b = append(b, `{"election":`...)
 	b = strconv.AppendInt(b, r.ElectionID, 10)
 	b = append(b, `,"station":`...)

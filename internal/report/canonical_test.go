@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -95,4 +96,33 @@ func FuzzCanonicalAnswers(f *testing.F) {
 			t.Fatalf("CanonicalAnswers(%q) = %q, %v; encoding/json writes %q", m, got, err, want)
 		}
 	})
+}
+
+// TestJSONStringAsEncodingJSON checks the string answers read without
+// encoding/json against its reading, hostile pieces included: same
+// string, or the same refusal.
+func TestJSONStringAsEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	cases := []string{`""`, `"12:00"`, `"a"`, `"`, `"a`, `a"`, `"a"b"`, `"\u0041"`, `"tab	tab"`, "\"\xff\"", `"Нұр-Сұлтан"`, `12`, `null`}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(5) {
+			b.WriteString(hostile[r.IntN(len(hostile))])
+		}
+		cases = append(cases, `"`+b.String()+`"`)
+		if quoted, err := json.Marshal(b.String()); err == nil {
+			cases = append(cases, string(quoted))
+		}
+	}
+	for _, raw := range cases {
+		got, gotErr := jsonString([]byte(raw))
+		var want string
+		wantErr := json.Unmarshal([]byte(raw), &want)
+		if raw == "" || raw[0] != '"' {
+			wantErr = errors.New("not a string")
+		}
+		if (gotErr != nil) != (wantErr != nil) || got != want {
+			t.Errorf("%q: read %q, %v; encoding/json reads %q, %v", raw, got, gotErr, want, wantErr)
+		}
+	}
 }

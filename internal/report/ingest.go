@@ -276,9 +276,10 @@ func (in *Ingester) gather(batch *[]*ingestJob, timer *time.Timer) bool {
 // another, and answers every item. The two transactions stand alone: if
 // one fails, its items get the error and the other's are acknowledged.
 func (in *Ingester) commit(ctx context.Context, batch []*ingestJob) {
-	var reports []Report
 	var incidents []IncidentReport
-	var reportJobs, incidentJobs []*ingestJob
+	var incidentJobs []*ingestJob
+	reports := make([]Report, 0, len(batch)) // nearly every job of a batch is a report
+	reportJobs := make([]*ingestJob, 0, len(batch))
 	for _, j := range batch {
 		if j.report != nil {
 			reports = append(reports, *j.report)

@@ -198,11 +198,34 @@ func jsonString(raw []byte) (string, error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", errors.New("not a string")
 	}
+	if s, ok := plainJSONString(raw); ok {
+		return s, nil
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", err
 	}
 	return s, nil
+}
+
+// plainJSONString reads a JSON string that has no escapes and no control
+// characters and is valid UTF-8 (a checkpoint, a choice code, most
+// comments) as what it holds, without encoding/json; false for any other,
+// which json.Unmarshal then reads.
+func plainJSONString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 func choiceCodes(q Question) string {

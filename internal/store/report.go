@@ -35,6 +35,7 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 	}
 	received := now()
 	rows := make([][]any, 0, len(batch))
+	cells := make([]any, 0, len(batch)*len(reportCols)) // the rows, end to end (see flatten)
 	acks := make([]report.Ack, len(batch))
 	ids := make([]string, len(batch))
 	canonical := make([][]byte, len(batch)) // each report's canonical answers, for the log
@@ -64,9 +65,10 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		}
 		acks[i] = report.Ack{Receipt: receipt, Flags: r.Flags}
 		canonical[i] = answers
-		rows = append(rows, []any{r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
+		cells = append(cells, r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
 			nullID(r.ObserverID), nullID(r.EnteredBy), string(r.Channel), db.timeArg(r.ObservedAt),
-			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r)})
+			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r))
+		rows = append(rows, cells[len(cells)-len(reportCols):len(cells)])
 	}
 	err := db.inTx(ctx, func(c conn) error {
 		if err := insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks); err != nil {
@@ -223,7 +225,25 @@ func insertReturning(ctx context.Context, c conn, table string, cols []string, r
 }
 
 // flatten lays rows of width values end to end, as one INSERT's arguments.
+// Rows that already lie end to end in one array (as SaveReports makes
+// them, when none was left out) are that array, not a copy.
 func flatten(rows [][]any, width int) []any {
+	if len(rows) == 0 {
+		return nil
+	}
+	if all := rows[0][:0]; cap(all) >= len(rows)*width {
+		all = all[:len(rows)*width]
+		contiguous := true
+		for i, r := range rows {
+			if len(r) != width || &r[0] != &all[i*width] {
+				contiguous = false
+				break
+			}
+		}
+		if contiguous {
+			return all
+		}
+	}
 	args := make([]any, 0, len(rows)*width)
 	for _, r := range rows {
 		args = append(args, r...)

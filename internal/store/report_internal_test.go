@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -31,5 +32,39 @@ func TestBallotsCastAsJSON(t *testing.T) {
 		if got := ballotsCast(rep); got != want {
 			t.Errorf("ballots_cast %q: stored %v, want %v", raw, got, want)
 		}
+	}
+}
+
+// TestFlatten checks that rows laid end to end in one array are passed as
+// that array, and any others copied, with the same values either way.
+func TestFlatten(t *testing.T) {
+	const width = 3
+	cells := make([]any, 0, 4*width)
+	var rows [][]any
+	for i := range 4 {
+		cells = append(cells, i, "x", int64(i))
+		rows = append(rows, cells[len(cells)-width:len(cells)])
+	}
+	want := func(rs [][]any) []any {
+		var out []any
+		for _, r := range rs {
+			out = append(out, r...)
+		}
+		return out
+	}
+	for name, rs := range map[string][][]any{
+		"all":          rows,
+		"a chunk":      rows[1:3],
+		"one left out": {rows[0], rows[2], rows[3]},
+		"reordered":    {rows[1], rows[0]},
+		"separate":     {{1, "a", int64(1)}, {2, "b", int64(2)}},
+	} {
+		got := flatten(rs, width)
+		if !slices.Equal(got, want(rs)) {
+			t.Errorf("%s: flatten = %v, want %v", name, got, want(rs))
+		}
+	}
+	if got := flatten(rows, width); &got[0] != &cells[0] {
+		t.Error("rows end to end were copied")
 	}
 }
