@@ -130,11 +130,14 @@ func ReportEntryOf(r report.Report, answers []byte, salt []byte) Entry {
 		public = canonical(ReportPublic{Election: r.ElectionID, Station: r.StationCode, Form: string(r.Form),
 			FormVersion: r.FormVersion, ObservedAt: minute(r.ObservedAt), Answers: pubAnswers, Receipt: r.Receipt})
 	}
-	private, ok := reportPrivateJSON(r, answers)
+	// The private part is written after the salt, in the buffer its hash
+	// is taken of.
+	salted, ok := appendReportPrivateJSON(append(make([]byte, 0, len(salt)+256+len(answers)), salt...), r, answers)
 	if ok {
-		return entry(KindReport, r.ID, public, private, salt)
+		sum := sha256.Sum256(salted)
+		return Entry{Kind: KindReport, Ref: r.ID, Public: public, PrivateHash: sum[:]}
 	}
-	private = canonical(reportPrivate{r.ClientID, r.ObserverID, r.EnteredBy, string(r.Channel), exact(r.ObservedAt), exact(r.ReceivedAt), answers, flags(r.Flags)})
+	private := canonical(reportPrivate{r.ClientID, r.ObserverID, r.EnteredBy, string(r.Channel), exact(r.ObservedAt), exact(r.ReceivedAt), answers, flags(r.Flags)})
 	return entry(KindReport, r.ID, public, private, salt)
 }
 
@@ -168,7 +171,11 @@ func reportPublicJSON(r report.Report) ([]byte, bool) {
 // reportPrivateJSON is reportPublicJSON for the private part; answers are
 // the report's canonical answers.
 func reportPrivateJSON(r report.Report, answers []byte) ([]byte, bool) {
-	b := make([]byte, 0, 256+len(answers))
+	return appendReportPrivateJSON(make([]byte, 0, 256+len(answers)), r, answers)
+}
+
+// appendReportPrivateJSON appends reportPrivateJSON to b.
+func appendReportPrivateJSON(b []byte, r report.Report, answers []byte) ([]byte, bool) {
 	b = append(b, `{"client_id":`...)
 	b, ok := report.AppendPlainString(b, r.ClientID)
 	all := ok

@@ -99,9 +99,16 @@ func (e Entry) appendLeafData(b []byte) []byte {
 // LeafHash is the RFC 6962 hash of the entry's leaf: SHA-256(0x00 ‖
 // LeafData), hashed in one buffer (the log hashes a leaf per report).
 func (e Entry) LeafHash() []byte {
-	b := e.appendLeafData(append(make([]byte, 0, 1+64+len(e.Public)+HashSize), rfc6962.RFC6962LeafHashPrefix))
+	h, _ := e.LeafHashWith(nil)
+	return h
+}
+
+// LeafHashWith is LeafHash writing the leaf in scratch, which it returns
+// (grown if it had to be) for the next leaf of a batch.
+func (e Entry) LeafHashWith(scratch []byte) (hash, grown []byte) {
+	b := e.appendLeafData(append(scratch[:0], rfc6962.RFC6962LeafHashPrefix))
 	h := sha256.Sum256(b)
-	return h[:]
+	return h[:], b
 }
 
 // HashLeaf is RFC 6962's leaf hash, SHA-256(0x00 ‖ data).
@@ -135,8 +142,10 @@ func NewSalts(n int) [][]byte {
 
 // PrivateHash returns SHA-256(salt ‖ private).
 func PrivateHash(salt, private []byte) []byte {
-	h := sha256.Sum256(append(append(make([]byte, 0, len(salt)+len(private)), salt...), private...))
-	return h[:]
+	h := sha256.New()
+	h.Write(salt)
+	h.Write(private)
+	return h.Sum(nil)
 }
 
 // Range is the compact range of a tree from leaf 0: the roots of its

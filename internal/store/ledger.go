@@ -119,10 +119,12 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 	const entryCols = 8
 	entries := make([]any, 0, len(items)*entryCols)
 	var nodes []any
+	var scratch []byte // each leaf is written here to be hashed
 	for i := range items {
 		it := &items[i]
 		it.entry.Index = uint64(size) + uint64(i)
-		leaf := it.entry.LeafHash()
+		var leaf []byte
+		leaf, scratch = it.entry.LeafHashWith(scratch)
 		for _, n := range r.Append(leaf) {
 			if n.Level >= storedLevel {
 				nodes = append(nodes, int64(n.Level), int64(n.Index), n.Hash)
