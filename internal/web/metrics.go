@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -244,7 +245,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if !rec.stream {
 				s.metrics.latency.WithLabelValues(rt).Observe(elapsed.Seconds())
 			}
-			s.log.Info("http", "method", r.Method, "route", requestRoute(r), "status", status, "bytes", rec.bytes, "ms", elapsed.Milliseconds())
+			logged := r.URL.Path
+			if p := rec.route.Load(); p != nil {
+				logged = *p
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("route", logged),
+				slog.Int("status", status), slog.Int("bytes", rec.bytes), slog.Int64("ms", elapsed.Milliseconds()))
 		}()
 		next.ServeHTTP(&rec.statusWriter, r)
 	})
