@@ -68,7 +68,7 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		cells = append(cells, r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
 			nullID(r.ObserverID), nullID(r.EnteredBy), string(r.Channel), db.timeArg(r.ObservedAt),
 			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r))
-		rows = append(rows, cells[len(cells)-len(reportCols):len(cells)])
+		rows = append(rows, cells[len(cells)-len(reportCols):])
 	}
 	err := db.inTx(ctx, func(c conn) error {
 		if err := insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks); err != nil {

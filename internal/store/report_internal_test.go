@@ -43,7 +43,7 @@ func TestFlatten(t *testing.T) {
 	var rows [][]any
 	for i := range 4 {
 		cells = append(cells, i, "x", int64(i))
-		rows = append(rows, cells[len(cells)-width:len(cells)])
+		rows = append(rows, cells[len(cells)-width:])
 	}
 	want := func(rs [][]any) []any {
 		var out []any
