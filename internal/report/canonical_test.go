@@ -126,3 +126,31 @@ func TestJSONStringAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsSnapshot checks that a snapshot of a station's counts keeps
+// what it covered while reports are added, and that appending to it
+// leaves the kept list alone (snapshots share the list's elements).
+func TestCountsSnapshot(t *testing.T) {
+	c := &stationCounts{}
+	for i := range 3 {
+		c.add(StationCount{ID: int64(i + 1), BallotsCast: int64(10 * i)})
+	}
+	snap := c.snapshot()
+	done := make(chan struct{})
+	go func() { // adds while the snapshot is read (go test -race)
+		defer close(done)
+		for i := range 100 {
+			c.add(StationCount{ID: int64(100 + i)})
+		}
+	}()
+	for range 100 {
+		if len(snap) != 3 || snap[2].ID != 3 || snap[2].BallotsCast != 20 {
+			t.Fatalf("snapshot changed: %+v", snap)
+		}
+	}
+	<-done
+	_ = append(snap, StationCount{ID: 999})
+	if got := c.snapshot(); len(got) != 103 || got[3].ID != 100 {
+		t.Errorf("appending to a snapshot changed the counts: %d, %+v", len(got), got[3])
+	}
+}

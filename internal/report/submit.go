@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -303,10 +302,13 @@ type stationCounts struct {
 	list []StationCount
 }
 
+// snapshot returns the counts known now. The list only ever grows by
+// append, so the elements a snapshot covers never change: it shares them,
+// with its capacity cut to its length so that nothing appends into it.
 func (c *stationCounts) snapshot() []StationCount {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.list)
+	return c.list[:len(c.list):len(c.list)]
 }
 
 func (c *stationCounts) add(r StationCount) {
