@@ -210,12 +210,12 @@ func instrument(pattern string, next http.Handler) http.Handler {
 }
 
 // routeOf returns the pattern of the route that answered (see instrument),
-// or "unmatched".
-func routeOf(p *atomic.Pointer[string]) string {
+// or fallback when none did.
+func routeOf(p *atomic.Pointer[string], fallback string) string {
 	if s := p.Load(); s != nil {
 		return *s
 	}
-	return "unmatched"
+	return fallback
 }
 
 // observe counts requests and their durations by route pattern and the
@@ -240,16 +240,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			rt := routeOf(&rec.route)
+			rt := routeOf(&rec.route, "unmatched")
 			s.metrics.requests.WithLabelValues(rt, methodLabel(r.Method), strconv.Itoa(status)).Inc()
 			if !rec.stream {
 				s.metrics.latency.WithLabelValues(rt).Observe(elapsed.Seconds())
 			}
-			logged := r.URL.Path
-			if p := rec.route.Load(); p != nil {
-				logged = *p
-			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("route", logged),
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("route", routeOf(&rec.route, r.URL.Path)),
 				slog.Int("status", status), slog.Int("bytes", rec.bytes), slog.Int64("ms", elapsed.Milliseconds()))
 		}()
 		next.ServeHTTP(&rec.statusWriter, r)

@@ -58,8 +58,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // requestRoute names the route that answered r for logs: its pattern, or
 // the path when no route matched.
 func requestRoute(r *http.Request) string {
-	if p, ok := r.Context().Value(routeKey{}).(*atomic.Pointer[string]); ok && p.Load() != nil {
-		return *p.Load()
+	if p, ok := r.Context().Value(routeKey{}).(*atomic.Pointer[string]); ok {
+		return routeOf(p, r.URL.Path)
 	}
 	return r.URL.Path
 }
