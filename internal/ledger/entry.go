@@ -168,13 +168,8 @@ func reportPublicJSON(r report.Report) ([]byte, bool) {
 	return append(b, '}'), ok1 && ok2 && ok3 && ok4 && ok5
 }
 
-// reportPrivateJSON is reportPublicJSON for the private part; answers are
-// the report's canonical answers.
-func reportPrivateJSON(r report.Report, answers []byte) ([]byte, bool) {
-	return appendReportPrivateJSON(make([]byte, 0, 256+len(answers)), r, answers)
-}
-
-// appendReportPrivateJSON appends reportPrivateJSON to b.
+// appendReportPrivateJSON is reportPublicJSON for the private part,
+// appended to b; answers are the report's canonical answers.
 func appendReportPrivateJSON(b []byte, r report.Report, answers []byte) ([]byte, bool) {
 	b = append(b, `{"client_id":`...)
 	b, ok := report.AppendPlainString(b, r.ClientID)

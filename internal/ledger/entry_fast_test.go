@@ -148,3 +148,8 @@ func randomBytes(r *rand.Rand, n int) []byte {
 	}
 	return b
 }
+
+// reportPrivateJSON is appendReportPrivateJSON into a new buffer.
+func reportPrivateJSON(r report.Report, answers []byte) ([]byte, bool) {
+	return appendReportPrivateJSON(nil, r, answers)
+}

@@ -75,8 +75,9 @@ func AppendCanonicalSubset(dst []byte, m map[string]json.RawMessage, keep func(s
 }
 
 // AppendCompact appends v with insignificant space removed, as
-// encoding/json writes a json.RawMessage; v must be valid JSON. Values without any space character (numbers, literals, most
-// strings) are copied as they are.
+// encoding/json writes a json.RawMessage; v must be valid JSON. Values
+// without any space character (numbers, literals, most strings) are
+// copied as they are.
 func AppendCompact(dst []byte, v []byte) []byte {
 	if !bytes.ContainsAny(v, " \t\n\r") {
 		return append(dst, v...)

@@ -316,24 +316,31 @@ func storedAcksSQLite(ctx context.Context, c conn, table string, clientIDs []str
 	if err != nil {
 		return nil, fmt.Errorf("find stored %s: %w", table, err)
 	}
-	defer rows.Close()
 	acks := map[string]report.Ack{}
+	if err := scanStoredAcks(rows, table, acks); err != nil {
+		return nil, fmt.Errorf("find stored %s: %w", table, err)
+	}
+	return acks, nil
+}
+
+// scanStoredAcks adds the acks of rows (id, client_id, receipt, flags) to
+// acks by client id, with Duplicate set, and closes rows.
+func scanStoredAcks(rows *sql.Rows, table string, acks map[string]report.Ack) error {
+	defer rows.Close()
 	for rows.Next() {
 		var a report.Ack
 		var clientID, flags string
 		if err := rows.Scan(&a.ID, &clientID, &a.Receipt, &flags); err != nil {
-			return nil, fmt.Errorf("find stored %s: %w", table, err)
+			return err
 		}
+		var err error
 		if a.Flags, err = parseFlags(flags); err != nil {
-			return nil, fmt.Errorf("%s %d: %w", table, a.ID, err)
+			return fmt.Errorf("%s %d: %w", table, a.ID, err)
 		}
 		a.Duplicate = true
 		acks[clientID] = a
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find stored %s: %w", table, err)
-	}
-	return acks, nil
+	return rows.Err()
 }
 
 // plainInsertQuery is the INSERT of n rows into table without ON CONFLICT
@@ -437,27 +444,11 @@ func storedAcks(ctx context.Context, c conn, table string, clientIDs []string) (
 		for i, id := range chunk {
 			ph[i] = args.add(id)
 		}
-		err := func() error {
-			rows, err := c.query(ctx, "SELECT id, client_id, receipt, flags FROM "+table+
-				" WHERE client_id IN ("+strings.Join(ph, ", ")+")", args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var a report.Ack
-				var clientID, flags string
-				if err := rows.Scan(&a.ID, &clientID, &a.Receipt, &flags); err != nil {
-					return err
-				}
-				if a.Flags, err = parseFlags(flags); err != nil {
-					return fmt.Errorf("%s %d: %w", table, a.ID, err)
-				}
-				a.Duplicate = true
-				acks[clientID] = a
-			}
-			return rows.Err()
-		}()
+		rows, err := c.query(ctx, "SELECT id, client_id, receipt, flags FROM "+table+
+			" WHERE client_id IN ("+strings.Join(ph, ", ")+")", args...)
+		if err == nil {
+			err = scanStoredAcks(rows, table, acks)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("find stored %s: %w", table, err)
 		}

@@ -223,18 +223,16 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// The headers' values, each with no room to append in place (a slice
+// literal's capacity is its length).
 var (
-	pageCSP    = headerValue("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-	apiCSP     = headerValue("default-src 'none'; frame-ancestors 'none'")
-	sameOrigin = headerValue("same-origin")
-	noDevices  = headerValue("camera=(), microphone=(), geolocation=()")
-	nosniff    = headerValue("nosniff")
-	deny       = headerValue("DENY")
+	pageCSP    = []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"}
+	apiCSP     = []string{"default-src 'none'; frame-ancestors 'none'"}
+	sameOrigin = []string{"same-origin"}
+	noDevices  = []string{"camera=(), microphone=(), geolocation=()"}
+	nosniff    = []string{"nosniff"}
+	deny       = []string{"DENY"}
 )
-
-// headerValue is a header's one value, with no room to append in place
-// (a slice literal's capacity is its length).
-func headerValue(v string) []string { return []string{v} }
 
 type statusWriter struct {
 	http.ResponseWriter
