@@ -289,15 +289,23 @@ func (in *Ingester) commit(ctx context.Context, batch []*ingestJob) {
 			incidentJobs = append(incidentJobs, j)
 		}
 	}
-	failed := 0
+	var replies []reply
 	if len(reports) > 0 {
 		acks, err := in.store.SaveReports(ctx, reports)
-		failed += answer(reportJobs, acks, err, "reports")
+		replies = append(replies, settle(reportJobs, acks, err, "reports"))
 	}
 	if len(incidents) > 0 {
 		acks, err := in.store.SaveIncidents(ctx, incidents)
-		failed += answer(incidentJobs, acks, err, "incidents")
+		replies = append(replies, settle(incidentJobs, acks, err, "incidents"))
 	}
+	failed := 0
+	for _, r := range replies {
+		if r.err != nil {
+			failed += len(r.jobs)
+		}
+	}
+	// The stats count the batch before its senders hear of it, so that a
+	// sender holding an ack finds it counted.
 	in.statsMu.Lock()
 	in.stats.Batches++
 	in.stats.Items += uint64(len(batch))
@@ -308,23 +316,37 @@ func (in *Ingester) commit(ctx context.Context, batch []*ingestJob) {
 	if in.opts.OnBatch != nil {
 		in.opts.OnBatch(len(batch), failed)
 	}
+	for _, r := range replies {
+		r.send()
+	}
 }
 
-// answer sends each job its ack, or the error to all, and returns how
-// many failed.
-func answer(jobs []*ingestJob, acks []Ack, err error, what string) int {
+// reply is what a transaction's items are told: their acks, in order, or
+// the error for all.
+type reply struct {
+	jobs []*ingestJob
+	acks []Ack
+	err  error
+}
+
+// settle makes the reply to jobs of what the store returned.
+func settle(jobs []*ingestJob, acks []Ack, err error, what string) reply {
 	if err == nil && len(acks) != len(jobs) {
 		err = fmt.Errorf("the store returned %d acks for %d %s", len(acks), len(jobs), what)
 	}
 	if err != nil {
 		err = fmt.Errorf("report: ingest %d %s: %w", len(jobs), what, err)
-		for _, j := range jobs {
-			j.done <- ingestResult{err: err}
+	}
+	return reply{jobs: jobs, acks: acks, err: err}
+}
+
+// send answers each job.
+func (r reply) send() {
+	for i, j := range r.jobs {
+		if r.err != nil {
+			j.done <- ingestResult{err: r.err}
+		} else {
+			j.done <- ingestResult{ack: r.acks[i]}
 		}
-		return len(jobs)
 	}
-	for i, j := range jobs {
-		j.done <- ingestResult{ack: acks[i]}
-	}
-	return 0
 }
