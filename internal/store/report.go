@@ -70,15 +70,29 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r))
 		rows = append(rows, cells[len(cells)-len(reportCols):])
 	}
+	var settle func(ok bool)
 	err := db.inTx(ctx, func(c conn) error {
+		var err error
+		if c.ingest, err = db.beginIngest(ctx, c); err != nil {
+			return err
+		}
 		if err := insertIdempotent(ctx, c, "reports", reportCols, rows, ids, first, acks); err != nil {
 			return err
 		}
 		if err := db.logReports(ctx, c, batch, canonical, acks, received); err != nil { // tamper-evident log (ledger.go)
 			return err
 		}
-		return db.tallyReports(ctx, c, batch, acks) // turnout sums, in the same transaction (tally.go)
+		if err := db.tallyReports(ctx, c, batch, acks); err != nil { // turnout sums, in the same transaction (tally.go)
+			return err
+		}
+		settle, err = c.ingest.end(ctx, c)
+		return err
 	})
+	if settle != nil {
+		settle(err == nil) // the tally rows written are the database's once committed
+	} else if err != nil {
+		db.latest.reset()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: save %d reports: %w", len(batch), err)
 	}

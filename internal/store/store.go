@@ -50,6 +50,9 @@ type DB struct {
 	readStmts sync.Map
 	// noLedger turns the tamper-evident log off (SetLedger, ledger.go).
 	noLedger atomic.Bool
+	// latest keeps the tally rows of the stations ingestion wrote last
+	// (tally_cache.go).
+	latest latestCache
 }
 
 // Open opens the database named by dsn and brings its schema up to date. A
@@ -248,6 +251,9 @@ type conn struct {
 	db *DB
 	// hot is set by hotReader: queries use statements prepared once.
 	hot *DB
+	// ingest is set in the transaction of a batch of reports: the tally
+	// reads and keeps the stations' rows through it (tally_cache.go).
+	ingest *ingestTx
 }
 
 // queryPrepared runs a query with a statement prepared on the SQLite
@@ -260,6 +266,17 @@ func (c conn) queryPrepared(ctx context.Context, query string, args ...any) (*sq
 		}
 	}
 	return c.query(ctx, query, args...)
+}
+
+// queryRowPrepared is queryRow with a statement prepared by prepareHot,
+// when there is one.
+func (c conn) queryRowPrepared(ctx context.Context, query string, args ...any) *sql.Row {
+	if c.tx != nil && c.db != nil {
+		if v, ok := c.db.stmts.Load(query); ok {
+			return c.tx.StmtContext(ctx, v.(*sql.Stmt)).QueryRowContext(ctx, args...)
+		}
+	}
+	return c.queryRow(ctx, query, args...)
 }
 
 // execPrepared is exec with a statement prepared by prepareHot, when
@@ -296,7 +313,7 @@ func (db *DB) prepareHot(ctx context.Context) error {
 			db.stmts.Store(q, stmt)
 		}
 	}
-	for _, q := range hotTallyQueries() {
+	for _, q := range append(hotTallyQueries(), writerStampQuery) {
 		stmt, err := db.write.PrepareContext(ctx, rebind(db.dialect, q))
 		if err != nil {
 			return fmt.Errorf("store: prepare a statement of the tally: %w", err)

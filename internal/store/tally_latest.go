@@ -91,17 +91,36 @@ type latestRow struct {
 	Reporting bool   `json:"p"`
 	Cast      int64  `json:"b"`
 	Closed    bool   `json:"x"`
+	latest    tally.Latest
 }
 
 func (db *DB) latestRow(code string, l tally.Latest) latestRow {
 	return latestRow{Code: code, Region: l.Region, Country: l.Country, Voters: l.RegisteredVoters, ID: l.ID,
-		At: db.timeArg(l.At), Reporting: l.Reporting, Cast: l.BallotsCast, Closed: l.Closed}
+		At: db.timeArg(l.At), Reporting: l.Reporting, Cast: l.BallotsCast, Closed: l.Closed, latest: l}
 }
 
 // readLatest returns the kept state of the stations codes that have one,
 // and which of them are dirty (their figures must be moved the slow way).
+// In a batch's transaction it takes what it can from the cache of the
+// rows the batches before wrote (tally_cache.go), which are never dirty.
 func (db *DB) readLatest(ctx context.Context, c conn, electionID int64, codes []string) (map[string]tally.Latest, map[string]bool, error) {
-	list, err := json.Marshal(codes)
+	states := make(map[string]tally.Latest, len(codes))
+	dirty := map[string]bool{}
+	missing := codes
+	if c.ingest != nil {
+		missing = make([]string, 0, len(codes))
+		for _, code := range codes {
+			if l, ok := c.ingest.get(electionID, code); ok {
+				states[code] = l
+			} else {
+				missing = append(missing, code)
+			}
+		}
+		if len(missing) == 0 {
+			return states, dirty, nil
+		}
+	}
+	list, err := json.Marshal(missing)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,8 +129,6 @@ func (db *DB) readLatest(ctx context.Context, c conn, electionID int64, codes []
 		return nil, nil, fmt.Errorf("read tally_stations: %w", err)
 	}
 	defer rows.Close()
-	states := make(map[string]tally.Latest, len(codes))
-	dirty := map[string]bool{}
 	for rows.Next() {
 		var code string
 		var l tally.Latest
@@ -133,6 +150,9 @@ func (db *DB) readLatest(ctx context.Context, c conn, electionID int64, codes []
 
 // writeLatest keeps the state of some stations.
 func (db *DB) writeLatest(ctx context.Context, c conn, electionID int64, states []latestRow) error {
+	for _, r := range states {
+		c.ingest.wrote(electionID, r.Code, r.latest)
+	}
 	if db.dialect == Postgres {
 		for start := 0; start < len(states); start += 10_000 {
 			b, err := json.Marshal(states[start:min(start+10_000, len(states))])

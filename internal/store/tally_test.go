@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -306,4 +307,34 @@ func TestTallyKeptStateMatchesRebuild(t *testing.T) {
 			checkRebuild(t, db, e.ID)
 		}
 	})
+}
+
+// TestTallyAfterAnotherWriter saves a report through a second DB on the
+// same SQLite file (as another process would) between two batches of the
+// first: the first must not fold its next report for that station onto
+// the state it wrote itself before.
+func TestTallyAfterAnotherWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "two.db")
+	open := func() *store.DB {
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	first, second := open(), open()
+	e := tallyFixture(t, first)
+	at := func(h int) time.Time { return time.Date(2026, 3, 15, h, 0, 0, 0, time.UTC) }
+	tallySave(t, first, turnoutReport(e.ID, "b1", "B", at(5), 200))
+	tallySave(t, first, turnoutReport(e.ID, "b2", "B", at(6), 300)) // folded from the state the first batch left
+	tallySave(t, second, turnoutReport(e.ID, "b9", "B", at(9), 500))
+	// Observed after b2, the latest the first DB wrote, but before b9.
+	tallySave(t, first, turnoutReport(e.ID, "b3", "B", at(7), 400))
+	got := liveTurnout(t, first, e.ID)
+	if want := tallySums(6, 2900, 1, 800, 500, 0); got.Sums != want {
+		t.Errorf("tally = %+v, want %+v (B at 500, from the other writer's later report)", got.Sums, want)
+	}
+	checkRebuild(t, first, e.ID)
 }
