@@ -80,8 +80,10 @@ type Ingester struct {
 // ingestJob is one item on its way to the store; exactly one of report and
 // incident is set. done is buffered so that the writer never waits for a
 // submitter that stopped waiting.
+// ingestJob is an item waiting for the writer: an incident when incident
+// is set, else a report (held in the job, one allocation fewer per report).
 type ingestJob struct {
-	report   *Report
+	report   Report
 	incident *IncidentReport
 	done     chan ingestResult
 }
@@ -165,7 +167,7 @@ func (in *Ingester) SubmitReport(ctx context.Context, r Report) (Ack, error) {
 			return Ack{}, baqylau.Errorf(baqylau.EINVALID, "answer %q is not valid JSON", k)
 		}
 	}
-	return in.submit(ctx, &ingestJob{report: &r, done: make(chan ingestResult, 1)})
+	return in.submit(ctx, &ingestJob{report: r, done: make(chan ingestResult, 1)})
 }
 
 // SubmitIncident hands i to the writer and waits as SubmitReport does.
@@ -281,8 +283,8 @@ func (in *Ingester) commit(ctx context.Context, batch []*ingestJob) {
 	reports := make([]Report, 0, len(batch)) // nearly every job of a batch is a report
 	reportJobs := make([]*ingestJob, 0, len(batch))
 	for _, j := range batch {
-		if j.report != nil {
-			reports = append(reports, *j.report)
+		if j.incident == nil {
+			reports = append(reports, j.report)
 			reportJobs = append(reportJobs, j)
 		} else {
 			incidents = append(incidents, *j.incident)

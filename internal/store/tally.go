@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -39,42 +40,55 @@ const countsWhere = " AND (ballots_cast IS NOT NULL OR form = 'closing')"
 // stations whose region or voters changed — are refolded from all their
 // reports.
 func (db *DB) tallyReports(ctx context.Context, c conn, batch []report.Report, acks []report.Ack) error {
-	touched := map[int64]map[string][]tally.Count{}
-	fresh := map[int64]bool{}
+	type item struct {
+		election int64
+		code     string
+		n        tally.Count
+	}
+	items := make([]item, 0, len(batch))
 	for i, r := range batch {
 		cast := ballotsCast(r)
 		if acks[i].Duplicate || acks[i].ID == 0 || (cast == nil && r.Form != report.Closing) {
 			continue
 		}
-		if touched[r.ElectionID] == nil {
-			touched[r.ElectionID] = map[string][]tally.Count{}
-		}
 		n := tally.Count{ID: acks[i].ID, ObservedAt: normTime(r.ObservedAt), Closing: r.Form == report.Closing}
 		n.BallotsCast, n.HasCount = cast.(int64)
-		touched[r.ElectionID][r.StationCode] = append(touched[r.ElectionID][r.StationCode], n)
-		fresh[acks[i].ID] = true
+		items = append(items, item{r.ElectionID, r.StationCode, n})
 	}
-	elections := make([]int64, 0, len(touched))
-	for e := range touched {
-		elections = append(elections, e)
-	}
-	slices.Sort(elections)
-	for _, e := range elections {
-		codes := make([]string, 0, len(touched[e]))
-		for code := range touched[e] {
-			codes = append(codes, code)
+	// By election, then station: each station's counts end to end.
+	slices.SortFunc(items, func(a, b item) int {
+		if a.election != b.election {
+			return cmp.Compare(a.election, b.election)
 		}
-		slices.Sort(codes)
-		if err := db.foldFresh(ctx, c, e, codes, touched[e], fresh); err != nil {
+		return strings.Compare(a.code, b.code)
+	})
+	all := make([]tally.Count, len(items))
+	for i := range items {
+		all[i] = items[i].n
+	}
+	for start := 0; start < len(items); {
+		e := items[start].election
+		var codes []string
+		var counts [][]tally.Count
+		for start < len(items) && items[start].election == e {
+			end := start + 1
+			for end < len(items) && items[end].election == e && items[end].code == items[start].code {
+				end++
+			}
+			codes = append(codes, items[start].code)
+			counts = append(counts, all[start:end:end])
+			start = end
+		}
+		if err := db.foldFresh(ctx, c, e, codes, counts); err != nil {
 			return fmt.Errorf("tally election %d: %w", e, err)
 		}
 	}
 	return nil
 }
 
-// foldFresh folds the new counts of some stations (codes, sorted) of an
-// election into the tally.
-func (db *DB) foldFresh(ctx context.Context, c conn, electionID int64, codes []string, counts map[string][]tally.Count, fresh map[int64]bool) error {
+// foldFresh folds the new counts of some stations (codes, sorted; counts
+// of codes[i] in counts[i]) of an election into the tally.
+func (db *DB) foldFresh(ctx context.Context, c conn, electionID int64, codes []string, counts [][]tally.Count) error {
 	if db.dialect == Postgres {
 		// Lock the stations first, in code order, as refold does: a
 		// station's reports are then folded by one transaction at a time,
@@ -83,22 +97,29 @@ func (db *DB) foldFresh(ctx context.Context, c conn, electionID int64, codes []s
 			return err
 		}
 	}
-	states, dirty, err := db.readLatest(ctx, c, electionID, codes)
+	states, err := db.readLatest(ctx, c, electionID, codes)
 	if err != nil {
 		return err
 	}
 	d := tally.NewDelta()
 	var slow []string
-	var kept []latestRow
-	for _, code := range codes {
-		cs := counts[code]
+	var fresh map[int64]bool // the new reports of the slow stations
+	kept := make([]latestRow, 0, len(codes))
+	for i, code := range codes {
+		cs := counts[i]
 		tally.SortCounts(cs)
-		l, ok := states[code]
-		if !ok || dirty[code] || !l.Precedes(cs[0]) {
+		l := states[i]
+		if !l.found || l.dirty || !l.Precedes(cs[0]) {
 			slow = append(slow, code)
+			if fresh == nil {
+				fresh = make(map[int64]bool)
+			}
+			for _, n := range cs {
+				fresh[n.ID] = true
+			}
 			continue
 		}
-		kept = append(kept, db.latestRow(code, d.Extend(l, cs)))
+		kept = append(kept, latestRow{Code: code, Latest: d.Extend(l.Latest, cs)})
 	}
 	if len(slow) > 0 {
 		if err := db.refold(ctx, c, electionID, slow, fresh); err != nil {
@@ -191,7 +212,7 @@ func (db *DB) refold(ctx context.Context, c conn, electionID int64, codes []stri
 		d.Station(was, old, -1)
 		d.Station(p, all, +1)
 		if len(all) > 0 {
-			kept = append(kept, db.latestRow(code, tally.LatestOf(p, all)))
+			kept = append(kept, latestRow{Code: code, Latest: tally.LatestOf(p, all)})
 		}
 	}
 	if err := db.writeLatest(ctx, c, electionID, kept); err != nil {
@@ -414,7 +435,7 @@ func (db *DB) foldAll(ctx context.Context, c conn, electionID int64) (*tally.Del
 		if len(counts) > 0 {
 			tally.SortCounts(counts)
 			d.Station(place, counts, +1)
-			kept = append(kept, db.latestRow(cur, tally.LatestOf(place, counts)))
+			kept = append(kept, latestRow{Code: cur, Latest: tally.LatestOf(place, counts)})
 		}
 		counts = counts[:0]
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/baqylau/baqylau/internal/tally"
@@ -65,7 +66,13 @@ type ingestTx struct {
 	cache   *latestCache
 	valid   bool // the cache's rows are those of the database
 	version int64
-	written map[latestKey]tally.Latest
+	written []cachedLatest
+}
+
+// cachedLatest is a station's row as a batch wrote it.
+type cachedLatest struct {
+	key latestKey
+	tally.Latest
 }
 
 // beginIngest starts a batch's use of the cache, in its transaction and
@@ -99,15 +106,15 @@ func (t *ingestTx) get(electionID int64, code string) (tally.Latest, bool) {
 	return l, ok
 }
 
-// wrote records a station's row as the batch wrote it.
-func (t *ingestTx) wrote(electionID int64, code string, l tally.Latest) {
+// wrote records stations' rows as the batch wrote them.
+func (t *ingestTx) wrote(electionID int64, rows []latestRow) {
 	if t == nil {
 		return
 	}
-	if t.written == nil {
-		t.written = make(map[latestKey]tally.Latest)
+	t.written = slices.Grow(t.written, len(rows))
+	for _, r := range rows {
+		t.written = append(t.written, cachedLatest{latestKey{electionID, r.Code}, r.Latest})
 	}
-	t.written[latestKey{electionID, code}] = l
 }
 
 // end records, as the last statement of the batch's transaction, how it
@@ -131,8 +138,8 @@ func (t *ingestTx) end(ctx context.Context, c conn) (commit func(ok bool), err e
 		if lc.rows == nil || !t.valid || len(lc.rows)+len(t.written) > latestCacheMax {
 			lc.rows = make(map[latestKey]tally.Latest, len(t.written))
 		}
-		for k, l := range t.written {
-			lc.rows[k] = l
+		for _, w := range t.written { // in the order written: the last write of a station wins
+			lc.rows[w.key] = w.Latest
 		}
 		lc.stamp = s
 	}, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baqylau/baqylau/internal/tally"
 )
@@ -80,82 +81,90 @@ func latestUpsert(n int) string {
 	return q
 }
 
-// latestRow is one station's tally.Latest as latestUpsert reads it.
+// latestRow is one station's tally.Latest, as writeLatest keeps it.
 type latestRow struct {
-	Code      string `json:"c"`
-	Region    string `json:"r"`
-	Country   string `json:"n"`
-	Voters    int64  `json:"v"`
-	ID        int64  `json:"i"`
-	At        any    `json:"t"` // as the dialect stores a time (timeArg)
-	Reporting bool   `json:"p"`
-	Cast      int64  `json:"b"`
-	Closed    bool   `json:"x"`
-	latest    tally.Latest
+	Code string
+	tally.Latest
 }
 
-func (db *DB) latestRow(code string, l tally.Latest) latestRow {
-	return latestRow{Code: code, Region: l.Region, Country: l.Country, Voters: l.RegisteredVoters, ID: l.ID,
-		At: db.timeArg(l.At), Reporting: l.Reporting, Cast: l.BallotsCast, Closed: l.Closed, latest: l}
+// latestJSON is a latestRow as latestUpsertJSON reads it.
+type latestJSON struct {
+	Code      string    `json:"c"`
+	Region    string    `json:"r"`
+	Country   string    `json:"n"`
+	Voters    int64     `json:"v"`
+	ID        int64     `json:"i"`
+	At        time.Time `json:"t"`
+	Reporting bool      `json:"p"`
+	Cast      int64     `json:"b"`
+	Closed    bool      `json:"x"`
 }
 
-// readLatest returns the kept state of the stations codes that have one,
-// and which of them are dirty (their figures must be moved the slow way).
+// latestState is what readLatest finds of a station: its kept state, if
+// it has one, and whether it is dirty (its figures must be moved the slow
+// way).
+type latestState struct {
+	tally.Latest
+	found, dirty bool
+}
+
+// readLatest returns the kept state of the stations codes, in their order.
 // In a batch's transaction it takes what it can from the cache of the
 // rows the batches before wrote (tally_cache.go), which are never dirty.
-func (db *DB) readLatest(ctx context.Context, c conn, electionID int64, codes []string) (map[string]tally.Latest, map[string]bool, error) {
-	states := make(map[string]tally.Latest, len(codes))
-	dirty := map[string]bool{}
-	missing := codes
-	if c.ingest != nil {
-		missing = make([]string, 0, len(codes))
-		for _, code := range codes {
-			if l, ok := c.ingest.get(electionID, code); ok {
-				states[code] = l
-			} else {
-				missing = append(missing, code)
-			}
+func (db *DB) readLatest(ctx context.Context, c conn, electionID int64, codes []string) ([]latestState, error) {
+	states := make([]latestState, len(codes))
+	var missing []string
+	at := map[string]int{} // index in codes of each missing station
+	for i, code := range codes {
+		if l, ok := c.ingest.get(electionID, code); ok {
+			states[i] = latestState{Latest: l, found: true}
+			continue
 		}
-		if len(missing) == 0 {
-			return states, dirty, nil
-		}
+		missing = append(missing, code)
+		at[code] = i
+	}
+	if len(missing) == 0 {
+		return states, nil
 	}
 	list, err := json.Marshal(missing)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rows, err := c.queryPrepared(ctx, latestSelect[db.dialect], electionID, string(list))
 	if err != nil {
-		return nil, nil, fmt.Errorf("read tally_stations: %w", err)
+		return nil, fmt.Errorf("read tally_stations: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var code string
-		var l tally.Latest
-		var isDirty bool
-		if err := rows.Scan(&code, &l.Region, &l.Country, &l.RegisteredVoters, &l.ID, timeScan{&l.At},
-			&l.Reporting, &l.BallotsCast, &l.Closed, &isDirty); err != nil {
-			return nil, nil, fmt.Errorf("read tally_stations: %w", err)
+		var s latestState
+		if err := rows.Scan(&code, &s.Region, &s.Country, &s.RegisteredVoters, &s.ID, timeScan{&s.At},
+			&s.Reporting, &s.BallotsCast, &s.Closed, &s.dirty); err != nil {
+			return nil, fmt.Errorf("read tally_stations: %w", err)
 		}
-		states[code] = l
-		if isDirty {
-			dirty[code] = true
+		if i, ok := at[code]; ok {
+			s.found = true
+			states[i] = s
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read tally_stations: %w", err)
+		return nil, fmt.Errorf("read tally_stations: %w", err)
 	}
-	return states, dirty, nil
+	return states, nil
 }
 
 // writeLatest keeps the state of some stations.
 func (db *DB) writeLatest(ctx context.Context, c conn, electionID int64, states []latestRow) error {
-	for _, r := range states {
-		c.ingest.wrote(electionID, r.Code, r.latest)
-	}
+	c.ingest.wrote(electionID, states)
 	if db.dialect == Postgres {
 		for start := 0; start < len(states); start += 10_000 {
-			b, err := json.Marshal(states[start:min(start+10_000, len(states))])
+			chunk := states[start:min(start+10_000, len(states))]
+			list := make([]latestJSON, len(chunk))
+			for i, r := range chunk {
+				list[i] = latestJSON{Code: r.Code, Region: r.Region, Country: r.Country, Voters: r.RegisteredVoters, ID: r.ID,
+					At: normTime(r.At), Reporting: r.Reporting, Cast: r.BallotsCast, Closed: r.Closed}
+			}
+			b, err := json.Marshal(list)
 			if err != nil {
 				return err
 			}
@@ -169,7 +178,7 @@ func (db *DB) writeLatest(ctx context.Context, c conn, electionID int64, states 
 		n := chunkRows(db.dialect, len(states)-start, maxParams/len(latestCols))
 		args := make([]any, 0, n*len(latestCols))
 		for _, r := range states[start : start+n] {
-			args = append(args, electionID, r.Code, r.Region, r.Country, r.Voters, r.ID, r.At, r.Reporting, r.Cast, r.Closed)
+			args = append(args, electionID, r.Code, r.Region, r.Country, r.RegisteredVoters, r.ID, db.timeArg(r.At), r.Reporting, r.BallotsCast, r.Closed)
 		}
 		start += n
 		if _, err := c.execPrepared(ctx, latestUpsert(n), args...); err != nil {

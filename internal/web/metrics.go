@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/baqylau/baqylau/internal/auth"
 	"github.com/baqylau/baqylau/internal/report"
 )
 
@@ -195,15 +196,23 @@ func channelLabel(c report.Channel) string {
 	return "other"
 }
 
-// routeKey carries, from the outer middleware to the route that answers,
-// where to write the route's pattern.
+// routeKey carries the request's record (see observe) from the outer
+// middleware to the route that answers, which writes its pattern there,
+// and to authenticate, which writes the user of an API call there rather
+// than copy the request once more for a context value of its own.
 type routeKey struct{}
+
+// recordOf returns the record observe keeps of the request of ctx, or nil.
+func recordOf(ctx context.Context) *requestRecord {
+	rec, _ := ctx.Value(routeKey{}).(*requestRecord)
+	return rec
+}
 
 // instrument tells the outer middleware which route answers a request.
 func instrument(pattern string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := r.Context().Value(routeKey{}).(*atomic.Pointer[string]); ok {
-			p.Store(&pattern)
+		if rec := recordOf(r.Context()); rec != nil {
+			rec.route.Store(&pattern)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -228,7 +237,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &requestRecord{statusWriter: statusWriter{ResponseWriter: w, sse: s.metrics.sse}}
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &rec.route))
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rec))
 		s.metrics.inFlight.Inc()
 		defer func() {
 			s.metrics.inFlight.Dec()
@@ -253,10 +262,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 }
 
 // requestRecord is what observe keeps of a request: its status and size
-// as written, and the pattern of the route that answered.
+// as written, the pattern of the route that answered, and the user of an
+// API call with a bearer token (see currentUser).
 type requestRecord struct {
 	statusWriter
 	route atomic.Pointer[string]
+	user  atomic.Pointer[auth.User]
 }
 
 // methodLabel keeps the label's values to the methods routes use.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/baqylau/baqylau"
@@ -58,8 +57,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // requestRoute names the route that answered r for logs: its pattern, or
 // the path when no route matched.
 func requestRoute(r *http.Request) string {
-	if p, ok := r.Context().Value(routeKey{}).(*atomic.Pointer[string]); ok {
-		return routeOf(p, r.URL.Path)
+	if rec := recordOf(r.Context()); rec != nil {
+		return routeOf(&rec.route, r.URL.Path)
 	}
 	return r.URL.Path
 }

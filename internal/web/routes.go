@@ -131,8 +131,13 @@ type ctxKey int
 const userKey ctxKey = iota
 
 func currentUser(ctx context.Context) *auth.User {
-	u, _ := ctx.Value(userKey).(*auth.User)
-	return u
+	if u, ok := ctx.Value(userKey).(*auth.User); ok {
+		return u
+	}
+	if rec := recordOf(ctx); rec != nil {
+		return rec.user.Load()
+	}
+	return nil
 }
 
 // authenticate finds the user of a request: a bearer token (API clients)
@@ -155,7 +160,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.apiError(w, r, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey, &u)))
+			if rec := recordOf(ctx); rec != nil {
+				rec.user.Store(&u)
+				next.ServeHTTP(w, r)
+			} else {
+				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey, &u)))
+			}
 			return
 		}
 		if id := s.sessions.GetInt64(ctx, sessionUserID); id != 0 {
