@@ -79,7 +79,10 @@ func canonical(v any) []byte {
 
 func minute(t time.Time) time.Time { return t.UTC().Truncate(time.Minute) }
 
-func exact(t time.Time) string { return report.ReceiptTime(t).Format("2006-01-02T15:04:05.000000Z") }
+func exact(t time.Time) string {
+	var b [32]byte
+	return string(report.AppendReceiptTime(b[:0], t))
+}
 
 func flags(f []report.Flag) []report.Flag {
 	if f == nil {
@@ -182,9 +185,9 @@ func appendReportPrivateJSON(b []byte, r report.Report, answers []byte) ([]byte,
 	b, ok = report.AppendPlainString(b, string(r.Channel))
 	all = all && ok
 	b = append(b, `,"observed_at":"`...)
-	b = report.ReceiptTime(r.ObservedAt).AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = report.AppendReceiptTime(b, r.ObservedAt)
 	b = append(b, `","received_at":"`...)
-	b = report.ReceiptTime(r.ReceivedAt).AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = report.AppendReceiptTime(b, r.ReceivedAt)
 	b = append(b, `","answers":`...)
 	b = report.AppendCompact(b, answers)
 	b = append(b, `,"flags":[`...)

@@ -84,20 +84,25 @@ func canonicalJSON(v any) ([]byte, error) {
 // above); answers must be canonical JSON.
 func Receipt(clientID string, electionID int64, station string, form FormCode, observedAt time.Time, answers []byte) string {
 	h := sha256.New()
+	var scratch [64]byte
 	field := func(b []byte) {
 		// Writes to a hash never fail.
-		_, _ = fmt.Fprintf(h, "%d:", len(b))
+		n := append(strconv.AppendInt(scratch[:0], int64(len(b)), 10), ':')
+		_, _ = h.Write(n)
 		_, _ = h.Write(b)
 		_, _ = h.Write([]byte{','})
 	}
 	field([]byte("baqylau-receipt-v1"))
 	field([]byte(clientID))
-	field(strconv.AppendInt(nil, electionID, 10))
+	var num [20]byte
+	field(strconv.AppendInt(num[:0], electionID, 10))
 	field([]byte(station))
 	field([]byte(form))
-	field([]byte(ReceiptTime(observedAt).Format(receiptTime)))
+	var at [32]byte
+	field(AppendReceiptTime(at[:0], observedAt))
 	field(answers)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // ReportReceipt returns r's receipt and the canonical JSON of its answers,

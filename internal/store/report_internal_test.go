@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/baqylau/baqylau/internal/report"
 )
@@ -66,5 +67,18 @@ func TestFlatten(t *testing.T) {
 	}
 	if got := flatten(rows, width); &got[0] != &cells[0] {
 		t.Error("rows end to end were copied")
+	}
+}
+
+// TestTimeArgAsFormat checks the SQLite time argument against the layout
+// it stands for, so that stored times keep sorting as text.
+func TestTimeArgAsFormat(t *testing.T) {
+	db := &DB{dialect: SQLite}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		tm := time.Unix(rng.Int64N(4102444800), rng.Int64N(1e9)).In(time.FixedZone("", int(rng.Int64N(28*3600))-14*3600))
+		if got, want := db.timeArg(tm), normTime(tm).Format(sqliteTime); got != want {
+			t.Fatalf("timeArg(%v) = %v, want %q", tm, got, want)
+		}
 	}
 }
