@@ -107,9 +107,9 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 	if len(items) == 0 || db.noLedger.Load() {
 		return nil
 	}
-	var size int64
+	var size, indexed int64
 	var rangeHash []byte
-	if err := c.queryRow(ctx, "SELECT size, range_hash FROM ledger_head WHERE id = 1"+db.forUpdate()).Scan(&size, &rangeHash); err != nil {
+	if err := c.queryRow(ctx, "SELECT size, range_hash, receipts_indexed FROM ledger_head WHERE id = 1"+db.forUpdate()).Scan(&size, &rangeHash, &indexed); err != nil {
 		return fmt.Errorf("log: read head: %w", err)
 	}
 	r, err := ledger.NewRange(uint64(size), splitHashes(rangeHash))
@@ -143,12 +143,34 @@ func (db *DB) appendLog(ctx context.Context, c conn, items []logItem) error {
 	if err := insertLogRows(ctx, c, ledgerNodesTarget, 3, nodes); err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	_, err = c.exec(ctx, "UPDATE ledger_head SET size = $1, range_hash = $2, root = $3 WHERE id = 1",
-		int64(r.Size()), bytes.Join(r.Hashes(), nil), r.Root())
+	if int64(r.Size())-indexed >= db.receiptBatch() {
+		// Sorted, so that the keys share the pages they are written to.
+		if _, err := c.exec(ctx, `INSERT INTO ledger_receipts (receipt_key, idx) SELECT receipt_key, idx FROM ledger_entries
+			WHERE idx >= $1 AND receipt_key IS NOT NULL ORDER BY receipt_key, idx`, indexed); err != nil {
+			return fmt.Errorf("log: index receipts: %w", err)
+		}
+		indexed = int64(r.Size())
+	}
+	_, err = c.exec(ctx, "UPDATE ledger_head SET size = $1, range_hash = $2, root = $3, receipts_indexed = $4 WHERE id = 1",
+		int64(r.Size()), bytes.Join(r.Hashes(), nil), r.Root(), indexed)
 	if err != nil {
 		return fmt.Errorf("log: move head: %w", err)
 	}
 	return nil
+}
+
+// defaultReceiptBatch is how far receipts_indexed may fall behind the
+// log's size before a batch indexes the entries since (see
+// migrations/sqlite/0018_ledger_receipts.sql): the more, the more keys
+// share each page written, and the longer the scan of the entries not yet
+// indexed when a receipt is looked up.
+const defaultReceiptBatch = 8192
+
+func (db *DB) receiptBatch() int64 {
+	if n := db.receiptsEvery.Load(); n > 0 {
+		return n
+	}
+	return defaultReceiptBatch
 }
 
 // SetLedger turns the log on (the default) or off. Off exists only to
@@ -428,7 +450,11 @@ func (db *DB) LedgerEntry(ctx context.Context, index uint64) (ledger.Entry, erro
 // LedgerEntryByReceipt returns the entry of the report or incident with
 // receipt (ENOTFOUND if none).
 func (db *DB) LedgerEntryByReceipt(ctx context.Context, receipt string) (ledger.Entry, error) {
-	list, err := queryAll(ctx, db.reader(), scanLedgerEntry, ledgerEntrySelect+" WHERE receipt_key = $1 ORDER BY idx", receiptKey(receipt))
+	// The entries indexed in ledger_receipts, then those after, scanned.
+	list, err := queryAll(ctx, db.reader(), scanLedgerEntry, ledgerEntrySelect+
+		" WHERE idx IN (SELECT idx FROM ledger_receipts WHERE receipt_key = $1) UNION ALL "+
+		ledgerEntrySelect+" WHERE idx >= (SELECT receipts_indexed FROM ledger_head WHERE id = 1) AND receipt_key = $1 ORDER BY 1",
+		receiptKey(receipt))
 	if err != nil {
 		return ledger.Entry{}, fmt.Errorf("store: log entry of receipt: %w", err)
 	}

@@ -358,3 +358,48 @@ func TestKeepSigning(t *testing.T) {
 		}
 	})
 }
+
+// TestLedgerReceiptsIndexedInBulk finds every receipt while the log
+// indexes them in bulk, every 5 entries here: those copied into
+// ledger_receipts and those after it alike, and an unknown one not.
+func TestLedgerReceiptsIndexedInBulk(t *testing.T) {
+	ctx := context.Background()
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			db, raw := openRaw(t, engine)
+			store.SetReceiptBatch(db, 5)
+			e := tallyFixture(t, db)
+			var acks []report.Ack
+			at := time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC)
+			for b := range 7 {
+				var batch []report.Report
+				for i := range 3 {
+					batch = append(batch, turnoutReport(e.ID, fmt.Sprintf("r-%d-%d", b, i), "A", at.Add(time.Duration(b*3+i)*time.Minute), b*3+i))
+				}
+				got, err := db.SaveReports(ctx, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				acks = append(acks, got...)
+			}
+			var indexed, behind int
+			if err := raw.QueryRow("SELECT (SELECT COUNT(*) FROM ledger_receipts), size - receipts_indexed FROM ledger_head").Scan(&indexed, &behind); err != nil {
+				t.Fatal(err)
+			}
+			// Batches of 3: indexed after the 2nd (6), 4th (12) and 6th (18) batch.
+			if indexed != 18 || behind != 3 {
+				t.Errorf("%d receipts indexed and %d behind, want 18 and 3", indexed, behind)
+			}
+			for _, a := range acks {
+				entry, err := db.LedgerEntryByReceipt(ctx, a.Receipt)
+				if err != nil || entry.Kind != ledger.KindReport || entry.Ref != a.ID {
+					t.Errorf("entry of receipt of report %d = %+v, %v", a.ID, entry, err)
+				}
+			}
+			unknown := strings.Repeat("ab", 32)
+			if _, err := db.LedgerEntryByReceipt(ctx, unknown); err == nil {
+				t.Errorf("an unknown receipt found an entry")
+			}
+		})
+	}
+}

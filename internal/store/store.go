@@ -52,6 +52,8 @@ type DB struct {
 	readStmts sync.Map
 	// noLedger turns the tamper-evident log off (SetLedger, ledger.go).
 	noLedger atomic.Bool
+	// receiptsEvery, when set, replaces defaultReceiptBatch (tests).
+	receiptsEvery atomic.Int64
 	// latest keeps the tally rows of the stations ingestion wrote last
 	// (tally_cache.go).
 	latest latestCache
