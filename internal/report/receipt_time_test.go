@@ -33,7 +33,7 @@ func TestAppendReceiptTime(t *testing.T) {
 		{}, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 23, 59, 59, 999999999, time.UTC),
 		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2026, 3, 15, 23, 59, 59, 999999999, time.FixedZone("-01", -3600)), // the next day in UTC
-		time.Date(2026, 3, 15, 8, 0, 0, 999, time.UTC),                               // below a microsecond
+		time.Date(2026, 3, 15, 8, 0, 0, 999, time.UTC),                              // below a microsecond
 	} {
 		check(tm)
 	}
