@@ -265,53 +265,88 @@ func flatten(rows [][]any, width int) []any {
 	return args
 }
 
-// insertNewSQLite reads which client ids of rows are stored, inserts the
-// other rows and returns the ids given to them. The SQLite writer holds
-// the database for the whole transaction, so nothing can store a client
-// id between the read and the INSERT, and each INSERT gives its rows
-// consecutive ids in order, ending at the last insert rowid (the tables
-// are AUTOINCREMENT: a new row's id is one more than any before). This
-// spares SQLite the temporary table of RETURNING, and this side a row to
-// read back per report.
+// insertNewSQLite inserts the rows whose client id is not stored yet and
+// returns the ids given to them and the stored acks of the others. Each
+// INSERT skips the rows whose client id is stored (ON CONFLICT DO
+// NOTHING). The SQLite writer holds the database for the whole
+// transaction, and the tables are AUTOINCREMENT (a new row's id is above
+// any before), so an INSERT that takes every row of its chunk, as for
+// nearly every batch, gives them consecutive ids in order, ending at the
+// last insert rowid. Otherwise the stored rows of the chunk's client ids
+// are read back: those with an id above the largest before the batch are
+// its own, the others were stored before. This spares SQLite the
+// temporary table of RETURNING, and this side a row to read back per
+// report.
 func insertNewSQLite(ctx context.Context, c conn, table string, cols []string, rows [][]any) (map[string]int64, map[string]report.Ack, error) {
-	clientIDs := make([]string, len(rows))
-	for i, r := range rows {
-		clientIDs[i] = r[0].(string)
+	var before int64 // the largest id before the batch
+	if err := c.queryRowPrepared(ctx, lastIDQuery(table)).Scan(&before); err != nil {
+		return nil, nil, fmt.Errorf("read the last id of %s: %w", table, err)
 	}
-	stored, err := storedAcksSQLite(ctx, c, table, clientIDs)
-	if err != nil {
-		return nil, nil, err
-	}
-	fresh := rows
-	if len(stored) > 0 {
-		fresh = make([][]any, 0, len(rows))
-		for _, r := range rows {
-			if _, ok := stored[r[0].(string)]; !ok {
-				fresh = append(fresh, r)
+	inserted := make(map[string]int64, len(rows))
+	var stored map[string]report.Ack
+	for start := 0; start < len(rows); {
+		n := chunkRows(c.dialect, len(rows)-start, saveParams/len(cols))
+		chunk := rows[start : start+n]
+		start += n
+		res, err := c.execPrepared(ctx, newRowsInsertQuery(table, cols, n), flatten(chunk, len(cols))...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
+		}
+		added, err := res.RowsAffected()
+		if err != nil {
+			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
+		}
+		if added == int64(n) {
+			last, err := res.LastInsertId()
+			if err != nil {
+				return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
+			}
+			for k, r := range chunk {
+				inserted[r[0].(string)] = last - int64(n-1-k)
+			}
+			continue
+		}
+		clientIDs := make([]string, len(chunk))
+		for i, r := range chunk {
+			clientIDs[i] = r[0].(string)
+		}
+		found, err := storedAcksSQLite(ctx, c, table, clientIDs)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stored == nil {
+			stored = make(map[string]report.Ack, len(found))
+		}
+		mine := int64(0)
+		for id, a := range found {
+			if a.ID > before {
+				a.Duplicate = false
+				inserted[id] = a.ID // this INSERT's
+				mine++
+			} else {
+				stored[id] = a
 			}
 		}
-	}
-	inserted := make(map[string]int64, len(fresh))
-	for start := 0; start < len(fresh); {
-		n := chunkRows(c.dialect, len(fresh)-start, saveParams/len(cols))
-		chunk := fresh[start : start+n]
-		start += n
-		res, err := c.execPrepared(ctx, plainInsertQuery(table, cols, n), flatten(chunk, len(cols))...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
-		}
-		last, err := res.LastInsertId()
-		if err != nil {
-			return nil, nil, fmt.Errorf("insert into %s: %w", table, err)
-		}
-		if added, err := res.RowsAffected(); err != nil || added != int64(n) {
-			return nil, nil, fmt.Errorf("insert into %s: %d rows of %d inserted (%v)", table, added, n, err)
-		}
-		for k, r := range chunk {
-			inserted[r[0].(string)] = last - int64(n-1-k)
+		if mine != added || len(found) != n {
+			return nil, nil, fmt.Errorf("insert into %s: %d of %d rows inserted, but %d found, %d of them new", table, added, n, len(found), mine)
 		}
 	}
 	return inserted, stored, nil
+}
+
+// lastIDQuery reads the largest id of table (0 when empty).
+func lastIDQuery(table string) string { return "SELECT COALESCE(MAX(id), 0) FROM " + table }
+
+// newRowsInsertQuery is the INSERT of n rows into table that skips those
+// whose client id is stored.
+func newRowsInsertQuery(table string, cols []string, n int) string {
+	key := table + "/new/" + strconv.Itoa(n)
+	if q, ok := insertQueries.Load(key); ok {
+		return q.(string)
+	}
+	q := plainInsertQuery(table, cols, n) + " ON CONFLICT (client_id) DO NOTHING"
+	insertQueries.Store(key, q)
+	return q
 }
 
 // storedAcksQuery reads the stored rows of some client ids ($1: a JSON

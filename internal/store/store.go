@@ -305,9 +305,9 @@ func (db *DB) prepareHot(ctx context.Context) error {
 		table string
 		cols  []string
 	}{{"reports", reportCols}, {"incidents", incidentCols}} {
-		qs := []string{storedAcksQuery(t.table)}
+		qs := []string{storedAcksQuery(t.table), lastIDQuery(t.table)}
 		for _, n := range sqliteChunks {
-			qs = append(qs, plainInsertQuery(t.table, t.cols, n))
+			qs = append(qs, newRowsInsertQuery(t.table, t.cols, n))
 		}
 		for _, q := range qs {
 			stmt, err := db.write.PrepareContext(ctx, rebind(db.dialect, q))
