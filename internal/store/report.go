@@ -340,7 +340,7 @@ func lastIDQuery(table string) string { return "SELECT COALESCE(MAX(id), 0) FROM
 // newRowsInsertQuery is the INSERT of n rows into table that skips those
 // whose client id is stored.
 func newRowsInsertQuery(table string, cols []string, n int) string {
-	key := table + "/new/" + strconv.Itoa(n)
+	key := insertKey{table, "new", n}
 	if q, ok := insertQueries.Load(key); ok {
 		return q.(string)
 	}
@@ -395,7 +395,7 @@ func scanStoredAcks(rows *sql.Rows, table string, acks map[string]report.Ack) er
 // plainInsertQuery is the INSERT of n rows into table without ON CONFLICT
 // or RETURNING, for insertNewSQLite.
 func plainInsertQuery(table string, cols []string, n int) string {
-	key := table + "/" + strconv.Itoa(n)
+	key := insertKey{table, "plain", n}
 	if q, ok := insertQueries.Load(key); ok {
 		return q.(string)
 	}
@@ -447,14 +447,21 @@ func chunkRows(dialect string, remaining, most int) int {
 // reports (13 columns) is one statement.
 const saveParams = 4000
 
-// insertQueries caches the INSERTs insertQuery builds, by table and rows.
+// insertQueries caches the INSERTs built for a table and a number of rows
+// (by insertKey), which a batch would otherwise build again each time.
 var insertQueries sync.Map
+
+// insertKey names a cached INSERT: its table, its kind, its rows.
+type insertKey struct {
+	table, kind string
+	n           int
+}
 
 // insertQuery returns an INSERT of n rows into table that skips rows whose
 // client id exists and returns the id and client id of the rows inserted
 // (in no promised order: they are matched by client id).
 func insertQuery(table string, cols []string, n int) string {
-	key := table + "/returning/" + strconv.Itoa(n)
+	key := insertKey{table, "returning", n}
 	if q, ok := insertQueries.Load(key); ok {
 		return q.(string)
 	}

@@ -54,7 +54,7 @@ const latestUpsertJSON = `INSERT INTO tally_stations (election_id, station_code,
 // fixed sizes sqliteChunks, each prepared once (parsing JSON in SQLite
 // costs more than binding parameters).
 func latestUpsert(n int) string {
-	key := "tally_stations/" + strconv.Itoa(n)
+	key := insertKey{"tally_stations", "upsert", n}
 	if q, ok := insertQueries.Load(key); ok {
 		return q.(string)
 	}
