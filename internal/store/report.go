@@ -34,6 +34,7 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		return []report.Ack{}, nil
 	}
 	received := now()
+	receivedArg := db.timeArg(received)
 	rows := make([][]any, 0, len(batch))
 	cells := make([]any, 0, len(batch)*len(reportCols)) // the rows, end to end (see flatten)
 	acks := make([]report.Ack, len(batch))
@@ -59,15 +60,15 @@ func (db *DB) SaveReports(ctx context.Context, batch []report.Report) ([]report.
 		if err != nil {
 			return nil, fmt.Errorf("store: save reports: report %d (%s): %w", i+1, r.ClientID, err)
 		}
-		rec := received
+		rec := receivedArg // the batch's, written once
 		if !r.ReceivedAt.IsZero() {
-			rec = r.ReceivedAt
+			rec = db.timeArg(r.ReceivedAt)
 		}
 		acks[i] = report.Ack{Receipt: receipt, Flags: r.Flags}
 		canonical[i] = answers
 		cells = append(cells, r.ClientID, r.ElectionID, r.StationCode, string(r.Form), r.FormVersion,
 			nullID(r.ObserverID), nullID(r.EnteredBy), string(r.Channel), db.timeArg(r.ObservedAt),
-			db.timeArg(rec), string(answers), flags, receipt, ballotsCast(r))
+			rec, string(answers), flags, receipt, ballotsCast(r))
 		rows = append(rows, cells[len(cells)-len(reportCols):])
 	}
 	var settle func(ok bool)

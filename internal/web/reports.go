@@ -71,7 +71,7 @@ func (s *Server) sender(ctx context.Context, observer string) (report.Sender, er
 
 func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 	var in reportIn
-	if err := decodeJSON(w, r, &in); err != nil {
+	if err := decodeIngest(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -142,7 +142,7 @@ type reportAck struct {
 
 func (s *Server) apiSubmitIncident(w http.ResponseWriter, r *http.Request) {
 	var in incidentIn
-	if err := decodeJSON(w, r, &in); err != nil {
+	if err := decodeIngest(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
