@@ -263,11 +263,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 
 // requestRecord is what observe keeps of a request: its status and size
 // as written, the pattern of the route that answered, and the user of an
-// API call with a bearer token (see currentUser).
+// API call with a bearer token (see currentUser), written by authenticate
+// before the handler runs and only read after.
 type requestRecord struct {
 	statusWriter
-	route atomic.Pointer[string]
-	user  atomic.Pointer[auth.User]
+	route   atomic.Pointer[string]
+	user    auth.User
+	hasUser bool
 }
 
 // methodLabel keeps the label's values to the methods routes use.

@@ -134,8 +134,8 @@ func currentUser(ctx context.Context) *auth.User {
 	if u, ok := ctx.Value(userKey).(*auth.User); ok {
 		return u
 	}
-	if rec := recordOf(ctx); rec != nil {
-		return rec.user.Load()
+	if rec := recordOf(ctx); rec != nil && rec.hasUser {
+		return &rec.user
 	}
 	return nil
 }
@@ -151,8 +151,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.apiError(w, r, baqylau.Errorf(baqylau.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\""))
 				return
 			}
-			hash := auth.TokenHash(strings.TrimSpace(token))
-			u, err := s.tokens.Get(string(hash), func() (auth.User, error) { return s.cfg.Users.UserByToken(ctx, hash) })
+			key := auth.TokenKey(strings.TrimSpace(token))
+			u, err := s.tokens.Get(key, func() (auth.User, error) { return s.cfg.Users.UserByToken(ctx, key[:]) })
 			if err != nil {
 				if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
 					err = baqylau.Errorf(baqylau.EUNAUTHORIZED, "unknown or revoked token")
@@ -161,7 +161,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			if rec := recordOf(ctx); rec != nil {
-				rec.user.Store(&u)
+				rec.user, rec.hasUser = u, true
 				next.ServeHTTP(w, r)
 			} else {
 				next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey, &u)))

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -96,7 +97,7 @@ type Server struct {
 	submit   *report.Submitter
 	// tokens remembers API tokens for a few seconds: a revoked token
 	// stops working within tokenTTL.
-	tokens *memo.Cache[string, auth.User]
+	tokens *memo.Cache[[sha256.Size]byte, auth.User]
 	// signins throttles failed sign-ins per client address (throttle.go).
 	signins *throttle
 	// metrics feed /metrics; draining makes /readyz refuse during a
@@ -140,7 +141,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, metrics: cfg.Metrics, log: cfg.Log, sessions: sm, cat: cat, pages: pg, mux: http.NewServeMux(),
 		submit: &report.Submitter{Elections: cfg.Elections, People: cfg.People, Reports: cfg.Reports, Ingest: cfg.Ingest, Stored: formStore(cfg.Reports),
 			CountsTTL: countsTTL(cfg.Reports)},
-		tokens: memo.New[string, auth.User](tokenTTL, 100_000), signins: newThrottle(signInEvery, signInBurst)}
+		tokens: memo.New[[sha256.Size]byte, auth.User](tokenTTL, 100_000), signins: newThrottle(signInEvery, signInBurst)}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, instrument(rt.pattern, s.guard(rt)))
 	}
