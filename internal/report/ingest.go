@@ -195,12 +195,17 @@ func (in *Ingester) submit(ctx context.Context, j *ingestJob) (Ack, error) {
 		return Ack{}, ErrIngesterClosed
 	}
 	select {
-	case in.queue <- j:
+	case in.queue <- j: // the usual case, without a select over two channels
 		in.mu.RUnlock()
-	case <-ctx.Done():
-		// Never taken: neither lost nor committed.
-		in.mu.RUnlock()
-		return Ack{}, ctx.Err()
+	default:
+		select {
+		case in.queue <- j:
+			in.mu.RUnlock()
+		case <-ctx.Done():
+			// Never taken: neither lost nor committed.
+			in.mu.RUnlock()
+			return Ack{}, ctx.Err()
+		}
 	}
 	select {
 	case res := <-j.done:

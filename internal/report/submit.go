@@ -41,8 +41,8 @@ type Submitter struct {
 	// Election-day answers that change rarely are kept for a few seconds
 	// (per node), so that a report costs no more reads than it must.
 	once        sync.Once
-	elections   *memo.Cache[int64, election.Election]
-	stations    *memo.Cache[stationKey, election.Station]
+	elections   *memo.Cache[int64, *election.Election]
+	stations    *memo.Cache[stationKey, *election.Station]
 	assignments *memo.Cache[assignmentKey, bool]
 	counts      *memo.Cache[stationKey, *stationCounts]
 	current     *memo.Cache[struct{}, []Form]
@@ -108,8 +108,8 @@ const (
 
 func (s *Submitter) caches() {
 	s.once.Do(func() {
-		s.elections = memo.New[int64, election.Election](electionTTL, 1000)
-		s.stations = memo.New[stationKey, election.Station](stationTTL, 200_000)
+		s.elections = memo.New[int64, *election.Election](electionTTL, 1000)
+		s.stations = memo.New[stationKey, *election.Station](stationTTL, 200_000)
 		s.assignments = memo.New[assignmentKey, bool](assignmentTTL, 200_000)
 		ttl := s.CountsTTL
 		if ttl <= 0 {
@@ -210,16 +210,22 @@ func (s *Submitter) authorize(ctx context.Context, electionID int64, station str
 	return nil
 }
 
-func (s *Submitter) station(ctx context.Context, electionID int64, code string) (election.Election, election.Station, error) {
+func (s *Submitter) station(ctx context.Context, electionID int64, code string) (*election.Election, *election.Station, error) {
 	s.caches()
-	e, err := s.elections.Get(electionID, func() (election.Election, error) { return s.Elections.Election(ctx, electionID) })
+	e, err := s.elections.Get(electionID, func() (*election.Election, error) {
+		e, err := s.Elections.Election(ctx, electionID)
+		return &e, err
+	})
 	if err != nil {
-		return e, election.Station{}, err
+		return nil, nil, err
 	}
 	if strings.TrimSpace(code) == "" {
-		return e, election.Station{}, baqylau.Errorf(baqylau.EINVALID, "station is required")
+		return nil, nil, baqylau.Errorf(baqylau.EINVALID, "station is required")
 	}
-	st, err := s.stations.Get(stationKey{e.ID, code}, func() (election.Station, error) { return s.Elections.Station(ctx, e.ID, code) })
+	st, err := s.stations.Get(stationKey{e.ID, code}, func() (*election.Station, error) {
+		st, err := s.Elections.Station(ctx, e.ID, code)
+		return &st, err
+	})
 	if baqylau.ErrorCode(err) == baqylau.ENOTFOUND {
 		err = baqylau.Errorf(baqylau.EINVALID, "no station %q in this election", code)
 	}
@@ -256,7 +262,7 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 	}
 	var contest *election.Contest
 	if code == Count {
-		if contest, err = contestOf(e, st, in.Answers); err != nil {
+		if contest, err = contestOf(*e, *st, in.Answers); err != nil {
 			return Ack{}, err
 		}
 	}
@@ -278,7 +284,7 @@ func (s *Submitter) Report(ctx context.Context, electionID int64, from Sender, i
 		}
 		earlier = known.snapshot()
 	}
-	rep.Flags = append(flags, CheckReportCounts(rep, st, e, earlier)...)
+	rep.Flags = append(flags, CheckReportCounts(rep, *st, *e, earlier)...)
 	ack, err := s.Ingest.SubmitReport(ctx, rep)
 	if err != nil {
 		return Ack{}, err
