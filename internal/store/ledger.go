@@ -203,13 +203,9 @@ const (
 
 // rowsInsert returns the INSERT of n rows of cols columns into target.
 func rowsInsert(target string, cols, n int) string {
-	key := insertKey{target, "rows", n}
-	if q, ok := insertQueries.Load(key); ok {
-		return q.(string)
-	}
-	q := "INSERT INTO " + target + " VALUES " + valueRows(n, cols, "")
-	insertQueries.Store(key, q)
-	return q
+	return cachedInsert(insertKey{target, "rows", n}, func() string {
+		return "INSERT INTO " + target + " VALUES " + valueRows(n, cols, "")
+	})
 }
 
 // prepareLedger prepares the log's INSERTs on the SQLite writer in the

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -341,13 +340,9 @@ func lastIDQuery(table string) string { return "SELECT COALESCE(MAX(id), 0) FROM
 // newRowsInsertQuery is the INSERT of n rows into table that skips those
 // whose client id is stored.
 func newRowsInsertQuery(table string, cols []string, n int) string {
-	key := insertKey{table, "new", n}
-	if q, ok := insertQueries.Load(key); ok {
-		return q.(string)
-	}
-	q := plainInsertQuery(table, cols, n) + " ON CONFLICT (client_id) DO NOTHING"
-	insertQueries.Store(key, q)
-	return q
+	return cachedInsert(insertKey{table, "new", n}, func() string {
+		return plainInsertQuery(table, cols, n) + " ON CONFLICT (client_id) DO NOTHING"
+	})
 }
 
 // storedAcksQuery reads the stored rows of some client ids ($1: a JSON
@@ -396,31 +391,9 @@ func scanStoredAcks(rows *sql.Rows, table string, acks map[string]report.Ack) er
 // plainInsertQuery is the INSERT of n rows into table without ON CONFLICT
 // or RETURNING, for insertNewSQLite.
 func plainInsertQuery(table string, cols []string, n int) string {
-	key := insertKey{table, "plain", n}
-	if q, ok := insertQueries.Load(key); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	p := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(p))
-			p++
-		}
-		b.WriteByte(')')
-	}
-	q := b.String()
-	insertQueries.Store(key, q)
-	return q
+	return cachedInsert(insertKey{table, "plain", n}, func() string {
+		return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + valueRows(n, len(cols), "")
+	})
 }
 
 // sqliteChunks are the row counts of the INSERTs SQLite is given: fixed
@@ -458,17 +431,23 @@ type insertKey struct {
 	n           int
 }
 
+// cachedInsert returns the INSERT cached under key, built once by build.
+func cachedInsert(key insertKey, build func() string) string {
+	if q, ok := insertQueries.Load(key); ok {
+		return q.(string)
+	}
+	q := build()
+	insertQueries.Store(key, q)
+	return q
+}
+
 // insertQuery returns an INSERT of n rows into table that skips rows whose
 // client id exists and returns the id and client id of the rows inserted
 // (in no promised order: they are matched by client id).
 func insertQuery(table string, cols []string, n int) string {
-	key := insertKey{table, "returning", n}
-	if q, ok := insertQueries.Load(key); ok {
-		return q.(string)
-	}
-	q := plainInsertQuery(table, cols, n) + " ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id"
-	insertQueries.Store(key, q)
-	return q
+	return cachedInsert(insertKey{table, "returning", n}, func() string {
+		return plainInsertQuery(table, cols, n) + " ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id"
+	})
 }
 
 // scanIDs runs an INSERT ... RETURNING id, client_id and adds what it

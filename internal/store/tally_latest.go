@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,31 +53,9 @@ const latestUpsertJSON = `INSERT INTO tally_stations (election_id, station_code,
 // fixed sizes sqliteChunks, each prepared once (parsing JSON in SQLite
 // costs more than binding parameters).
 func latestUpsert(n int) string {
-	key := insertKey{"tally_stations", "upsert", n}
-	if q, ok := insertQueries.Load(key); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO tally_stations (" + strings.Join(latestCols, ", ") + ") VALUES ")
-	p := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range latestCols {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("$" + strconv.Itoa(p))
-			p++
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(latestConflict)
-	q := b.String()
-	insertQueries.Store(key, q)
-	return q
+	return cachedInsert(insertKey{"tally_stations", "upsert", n}, func() string {
+		return "INSERT INTO tally_stations (" + strings.Join(latestCols, ", ") + ") VALUES " + valueRows(n, len(latestCols), "") + latestConflict
+	})
 }
 
 // latestRow is one station's tally.Latest, as writeLatest keeps it.
