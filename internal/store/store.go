@@ -108,8 +108,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // The writer keeps its statement journals in memory (temp_store): a batch
 // INSERT of many reports needs one, and SQLite would otherwise spill it to
 // a temporary file once it passes 64 KiB, a write system call per page.
-// Its page cache is 32 MiB rather than 2, so that a batch's dirty pages
-// (a few hundred, scattered over the indexes) stay in memory until commit.
+// Its page cache is 8 MiB rather than 2, so that a batch's dirty pages
+// (a few hundred, scattered over the indexes) and the indexes' interior
+// pages stay in memory until commit; not more, because SQLite walks the
+// whole cache at the end of every transaction that split an index page
+// (balance_nonroot moves a page through a page number past 1 GiB, and
+// pcache1Truncate then scans every cached page): 32 MiB cost 2 % more CPU
+// per report (docs/benchmarks.md), and on a large database the leaves a
+// batch touches are mostly not cached at either size.
 //
 // The writer begins every transaction IMMEDIATE: a deferred transaction that
 // reads first and writes later cannot be retried by busy_timeout and fails
@@ -123,7 +129,7 @@ func (db *DB) openSQLite(path string) error {
 		sep = "&"
 	}
 	const common = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-	w, err := sql.Open("sqlite", path+sep+common+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_txlock=immediate")
+	w, err := sql.Open("sqlite", path+sep+common+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-8192)&_txlock=immediate")
 	if err != nil {
 		return err
 	}
