@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -84,5 +86,31 @@ func TestDecodeIngestCopies(t *testing.T) {
 	}
 	if first.ClientID != "first" || first.Station != "S1" || string(first.Answers["ballots_cast"]) != "111" {
 		t.Errorf("decoded report changed after later bodies: %+v", first)
+	}
+}
+
+// BenchmarkDecodeIngest compares decodeIngest with decodeJSON on a
+// turnout report's body (docs/benchmarks.md):
+//
+//	go test -run '^$' -bench 'DecodeIngest' -benchmem ./internal/web/
+func BenchmarkDecodeIngest(b *testing.B) {
+	const body = `{"client_id":"0190f5c2-7b1e-7cc3-8f00-aa00bb11cc22","station":"S0042","form":"turnout","observed_at":"2023-03-19T12:05:01.23+06:00","answers":{"checkpoint":"12:00","ballots_cast":1234}}`
+	for name, decode := range map[string]func(w http.ResponseWriter, r *http.Request, v any) error{
+		"encoding-json": decodeJSON, "json-v2": decodeIngest,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest("POST", "/", nil)
+			rd := strings.NewReader(body)
+			for b.Loop() {
+				rd.Reset(body)
+				r.Body = io.NopCloser(rd)
+				var in reportIn
+				if err := decode(w, r, &in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
